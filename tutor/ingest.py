@@ -1,0 +1,235 @@
+"""load → split → embed → upsert, incremental by content hash.
+
+Per document: its new chunks are added under ids that include the new content hash, then the
+manifest is committed (atomic rename), then the old version's chunks are deleted. A crash at any
+point leaves the last committed version searchable; the next run sweeps the leftovers and redoes
+the unfinished document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from tutor.config import Settings
+from tutor.errors import DocumentError
+from tutor.library import list_library
+from tutor.loaders import Block, LoadedDocument, load_file
+from tutor.notes import NoteFile, find_note_files, level_of_heading
+from tutor.readings import ReadingList
+from tutor.store import ManifestEntry, Store
+
+SPLITTER_VERSION = "1"  # bump when splitting changes, so every document is re-chunked
+_BATCH = 64
+_MIN_CHUNK_CHARS = 30
+
+
+@dataclass(frozen=True)
+class Source:
+    """One document to index."""
+
+    doc_id: str  # key in the manifest: reading id, user-<name>, or <note id>.<lang>
+    reading_id: str  # what citations name: a reading id, a note id or the user doc id
+    title: str
+    path: Path
+    fmt: str
+    kind: str
+    stage: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+Status = Literal["indexed", "updated", "unchanged", "failed", "removed"]
+
+
+@dataclass(frozen=True)
+class IngestRow:
+    doc_id: str
+    title: str
+    pages: int
+    chunks: int
+    status: Status
+    note: str = ""
+
+
+class Reporter(Protocol):
+    def start(self, source: Source, total: int) -> None: ...
+    def advance(self, n: int) -> None: ...
+    def finish(self, row: IngestRow) -> None: ...
+
+
+class SilentReporter:
+    def start(self, source: Source, total: int) -> None:
+        pass
+
+    def advance(self, n: int) -> None:
+        pass
+
+    def finish(self, row: IngestRow) -> None:
+        pass
+
+
+# ------------------------------------------------------------------------------------------ sources
+
+
+def _detect_lang(text: str) -> str:
+    cjk = sum("\u4e00" <= c <= "\u9fff" for c in text[:4000])
+    return "zh" if cjk > 50 else "en"
+
+
+def discover_sources(settings: Settings, readings: ReadingList) -> list[Source]:
+    sources = []
+    for f in list_library(settings, readings):
+        if f.reading:
+            sources.append(
+                Source(f.doc_id, f.doc_id, f.reading.title, f.path, f.format, f.reading.kind, f.reading.stage, "en")
+            )
+        else:
+            lang = "en" if f.format == "pdf" else _detect_lang(f.path.read_text("utf-8", errors="replace"))
+            sources.append(
+                Source(
+                    f.doc_id,
+                    f.doc_id,
+                    f.path.stem.removeprefix("user-").replace("-", " "),
+                    f.path,
+                    f.format,
+                    "user",
+                    "",
+                    lang,
+                )
+            )
+    for note in find_note_files(settings.data.corpus):
+        sources.append(_note_source(note))
+    return sources
+
+
+def _note_source(note: NoteFile) -> Source:
+    return Source(f"{note.id}.{note.lang}", note.id, note.title, note.path, "md", "note", note.stage, note.lang)
+
+
+def content_hash(path: Path, settings: Settings) -> str:
+    """Hash of the bytes and of the splitting settings: either changing means re-chunking."""
+    h = hashlib.sha256()
+    h.update(f"{SPLITTER_VERSION}:{settings.ingest.chunk_size}:{settings.ingest.chunk_overlap}:".encode())
+    h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+# ------------------------------------------------------------------------------------------ splitting
+
+
+def chunk_blocks(blocks: list[Block], chunk_size: int, overlap: int) -> Iterator[tuple[Block, str]]:
+    """Split each block on its own, so no chunk straddles a section or a page."""
+    splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=overlap)
+    for block in blocks:
+        for piece in splitter.split_text(block.text):
+            if len(piece.strip()) >= _MIN_CHUNK_CHARS:
+                yield block, piece
+
+
+def make_chunks(source: Source, loaded: LoadedDocument, doc_hash: str, settings: Settings) -> list[Chunk]:
+    chunks = []
+    pieces = chunk_blocks(loaded.blocks, settings.ingest.chunk_size, settings.ingest.chunk_overlap)
+    for i, (block, text) in enumerate(pieces):
+        section = block.section or source.title
+        header = f"{source.title} › {section}" if block.section else source.title
+        meta = {
+            "doc_id": source.doc_id,
+            "reading_id": source.reading_id,
+            "doc_hash": doc_hash,
+            "title": source.title,
+            "section": block.section,
+            "page": block.page,
+            "chunk": i,
+            "chunk_hash": hashlib.sha256(text.encode()).hexdigest()[:16],
+            "kind": source.kind,
+            "stage": source.stage,
+            "lang": source.lang,
+            "level": level_of_heading(block.section) if source.kind == "note" else "",
+        }
+        # The header line helps both the embedding and BM25 find a passage by its section name.
+        chunks.append(Chunk(f"{source.doc_id}@{doc_hash}#{i:05d}", f"{header}\n\n{text}", meta))
+    return chunks
+
+
+def chunk_body(page_content: str) -> str:
+    """A chunk's text without the header line added at ingest."""
+    return page_content.split("\n\n", 1)[-1]
+
+
+# ------------------------------------------------------------------------------------------ pipeline
+
+
+def ingest(
+    settings: Settings, readings: ReadingList, store: Store, reporter: Reporter | None = None
+) -> list[IngestRow]:
+    reporter = reporter or SilentReporter()
+    manifest = store.manifest
+    store.sweep_uncommitted()
+    rows: list[IngestRow] = []
+    sources = discover_sources(settings, readings)
+    for source in sources:
+        rows.append(_ingest_one(settings, store, source, reporter))
+
+    present = {s.doc_id for s in sources}
+    for doc_id in sorted(set(manifest.docs) - present):
+        entry = manifest.docs.pop(doc_id)
+        manifest.save()
+        store.delete_where({"doc_id": doc_id})
+        row = IngestRow(doc_id, entry.title, entry.pages, 0, "removed", "no longer in the library")
+        reporter.finish(row)
+        rows.append(row)
+    return rows
+
+
+def _ingest_one(settings: Settings, store: Store, source: Source, reporter: Reporter) -> IngestRow:
+    manifest = store.manifest
+    previous = manifest.docs.get(source.doc_id)
+    doc_hash = content_hash(source.path, settings)
+    if previous and previous.doc_hash == doc_hash:
+        row = IngestRow(source.doc_id, source.title, previous.pages, previous.chunks, "unchanged")
+        reporter.finish(row)
+        return row
+    try:
+        loaded = load_file(source.path, source.fmt, settings.ingest.min_text_quality)
+        chunks = make_chunks(source, loaded, doc_hash, settings)
+        if not chunks:
+            raise DocumentError(f"{source.path.name}: no text to index.")
+    except DocumentError as exc:
+        note = str(exc) + (" The previous version stays indexed." if previous else "")
+        row = IngestRow(source.doc_id, source.title, 0, previous.chunks if previous else 0, "failed", note)
+        reporter.finish(row)
+        return row
+
+    reporter.start(source, len(chunks))
+    for start in range(0, len(chunks), _BATCH):
+        batch = chunks[start : start + _BATCH]
+        store.add([c.text for c in batch], [c.metadata for c in batch], [c.id for c in batch])
+        reporter.advance(len(batch))
+    manifest.docs[source.doc_id] = ManifestEntry(
+        doc_hash, source.reading_id, source.title, str(source.path), loaded.pages, len(chunks)
+    )
+    manifest.save()
+    if previous:
+        store.delete_where({"$and": [{"doc_id": source.doc_id}, {"doc_hash": {"$ne": doc_hash}}]})
+    row = IngestRow(
+        source.doc_id,
+        source.title,
+        loaded.pages,
+        len(chunks),
+        "updated" if previous else "indexed",
+        "; ".join(loaded.warnings[:3]),
+    )
+    reporter.finish(row)
+    return row

@@ -1,0 +1,82 @@
+"""The project's own study notes: Markdown files with TOML front matter in corpus/notes/<lang>/.
+
+Each note has the same id in every language; its level sections are marked by localised
+headings ("## Beginner" / "## 入门"), which this module maps back to a level name.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tutor.errors import ConfigError
+from tutor.loaders import strip_front_matter
+
+LANGS = ("en", "zh")
+
+# Localised section headings → the key code selects on.
+SECTION_HEADINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "Beginner": "beginner",
+        "Intermediate": "intermediate",
+        "Expert": "expert",
+        "Common confusions": "confusions",
+        "Self-check": "self-check",
+        "Read next": "read-next",
+    },
+    "zh": {
+        "入门": "beginner",
+        "进阶": "intermediate",
+        "专家": "expert",
+        "常见误区": "confusions",
+        "自测": "self-check",
+        "接下来读": "read-next",
+    },
+}
+LEVEL_KEYS = ("beginner", "intermediate", "expert")
+
+
+def level_of_heading(heading: str) -> str:
+    """'Beginner' or '入门' → 'beginner'; any other heading → ''."""
+    for table in SECTION_HEADINGS.values():
+        key = table.get(heading.strip())
+        if key in LEVEL_KEYS:
+            return key
+    return ""
+
+
+@dataclass(frozen=True)
+class NoteFile:
+    id: str
+    lang: str
+    stage: str
+    title: str
+    path: Path
+    front: dict[str, Any]
+    body: str
+
+
+def read_note_file(path: Path, lang: str) -> NoteFile:
+    text = path.read_text(encoding="utf-8")
+    front_src, body = strip_front_matter(text)
+    if not front_src:
+        raise ConfigError(f"{path}: a note must start with +++ TOML front matter +++.")
+    try:
+        front = tomllib.loads(front_src)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: front matter is not valid TOML: {exc}") from exc
+    for key in ("id", "stage", f"title_{lang}"):
+        if key not in front:
+            raise ConfigError(f"{path}: front matter is missing {key!r}.")
+    return NoteFile(front["id"], lang, front["stage"], front[f"title_{lang}"], path, front, body)
+
+
+def find_note_files(corpus_dir: Path) -> list[NoteFile]:
+    notes: list[NoteFile] = []
+    for lang in LANGS:
+        folder = corpus_dir / "notes" / lang
+        if folder.is_dir():
+            notes.extend(read_note_file(p, lang) for p in sorted(folder.glob("*.md")))
+    return notes
