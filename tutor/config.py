@@ -49,10 +49,10 @@ class ChromaSettings(_Group):
 
 
 class EmbeddingSettings(_Group):
-    model: Literal["minilm", "use-multilingual"] = Field(
-        default="minilm",
-        description="minilm: all-MiniLM-L6-v2 via sentence-transformers (English). "
-        "use-multilingual: Google's multilingual USE v3 (English and Chinese in one space).",
+    model: Literal["use-multilingual", "minilm"] = Field(
+        default="use-multilingual",
+        description="use-multilingual: Google's multilingual USE v3 (English and Chinese in one space; "
+        "chosen by measurement, see README). minilm: all-MiniLM-L6-v2 via sentence-transformers (English only).",
     )
     batch_size: int = Field(default=32, ge=1, description="Passages embedded per batch.")
 
@@ -77,6 +77,45 @@ class FetchSettings(_Group):
     )
 
 
+class RetrievalSettings(_Group):
+    k: int = Field(default=6, ge=1, le=20, description="Passages from the readings handed to the answer.")
+    candidates: int = Field(default=40, ge=5, description="Candidates each retriever returns before fusion.")
+    per_reading: int = Field(default=2, ge=1, description="At most this many passages from one reading.")
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
+    min_similarity: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="Best dense similarity below which the readings are taken not to cover a question.",
+    )
+    confident_similarity: float = Field(
+        default=0.45,
+        ge=0,
+        le=1,
+        description="Similarity at which a question counts as covered even without any glossary term in it.",
+    )
+
+
+class LlmSettings(_Group):
+    backend: Literal["auto", "extractive", "openai"] = Field(
+        default="auto",
+        description="extractive: offline study cards, no language model. openai: an OpenAI-compatible server. "
+        "auto: openai when TUTOR_LLM_BASE_URL is set, else extractive.",
+    )
+    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.")
+    model: str = Field(default="local-model", description="Model name the server expects.")
+    api_key: str = Field(default="not-needed", description="API key; local servers usually ignore it.")
+    timeout: float = Field(default=60.0, gt=0, description="Seconds before a request to the server is abandoned.")
+    temperature: float = Field(default=0.2, ge=0, le=2, description="Sampling temperature.")
+    max_tokens: int = Field(default=700, ge=16, description="Longest answer the model may write.")
+    concurrency: int = Field(default=2, ge=1, description="Answers generated at once by the web app.")
+
+
+class ServerSettings(_Group):
+    host: str = Field(default="127.0.0.1", description="Address the web app binds to (loopback by default).")
+    port: int = Field(default=7860, ge=1, le=65535, description="Port of the web app.")
+
+
 class Settings(BaseSettings):
     """Everything configurable about tutor, in nested groups."""
 
@@ -94,6 +133,11 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Passage embedding.")
     ingest: IngestSettings = Field(default_factory=IngestSettings, description="Loading and splitting.")
     fetch: FetchSettings = Field(default_factory=FetchSettings, description="Downloading readings.")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Finding passages.")
+    llm: LlmSettings = Field(default_factory=LlmSettings, description="The answer backend.")
+    server: ServerSettings = Field(default_factory=ServerSettings, description="The web app.")
+    auth: str | None = Field(default=None, description="user:password required by the web app (TUTOR_AUTH).")
+    max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted.")
 
     @classmethod
     def settings_customise_sources(

@@ -67,8 +67,8 @@ def _follows(new: tuple[int, ...], cur: tuple[int, ...]) -> bool:
     if not cur:
         return new[0] <= 2 and all(n <= 1 for n in new[1:])
     for k in range(min(len(new), len(cur) + 1)):
-        if k == len(cur):  # a child of the current heading: 3.2 -> 3.2.1
-            return new[:k] == cur and all(n <= 1 for n in new[k:])
+        if k == len(cur):  # a child of the current heading: 3.2 -> 3.2.1 (or 3.2.2 if one was missed)
+            return new[:k] == cur and new[k] <= 2 and all(n <= 1 for n in new[k + 1 :])
         if new[:k] != cur[:k]:
             return False
         if new[k] != cur[k]:

@@ -6,8 +6,10 @@ headings ("## Beginner" / "## 入门"), which this module maps back to a level n
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,30 @@ class NoteFile:
     front: dict[str, Any]
     body: str
 
+    @cached_property
+    def sections(self) -> dict[str, str]:
+        """Section key ('beginner', 'confusions', …) → its Markdown text."""
+        table = SECTION_HEADINGS[self.lang]
+        found: dict[str, str] = {}
+        parts = re.split(r"^##\s+(.+?)\s*$", self.body, flags=re.M)
+        for heading, text in zip(parts[1::2], parts[2::2], strict=True):
+            if heading in table:
+                found[table[heading]] = text.strip()
+        return found
+
+    @property
+    def readings(self) -> list[dict[str, Any]]:
+        """Where in the readings this note points: [{id, section, page?}]."""
+        return list(self.front.get("readings", []))
+
+    @property
+    def prerequisites(self) -> list[str]:
+        return list(self.front.get("prerequisites", []))
+
+    @property
+    def terms(self) -> list[str]:
+        return list(self.front.get("terms", []))
+
 
 def read_note_file(path: Path, lang: str) -> NoteFile:
     text = path.read_text(encoding="utf-8")
@@ -80,3 +106,25 @@ def find_note_files(corpus_dir: Path) -> list[NoteFile]:
         if folder.is_dir():
             notes.extend(read_note_file(p, lang) for p in sorted(folder.glob("*.md")))
     return notes
+
+
+class Notes:
+    """All note files, looked up by note id and language."""
+
+    def __init__(self, files: list[NoteFile]) -> None:
+        self.files = files
+        self._by_key = {(f.id, f.lang): f for f in files}
+
+    @property
+    def ids(self) -> list[str]:
+        return sorted({f.id for f in self.files})
+
+    def get(self, note_id: str, lang: str) -> NoteFile | None:
+        """The note in the wanted language, else in the other one."""
+        return self._by_key.get((note_id, lang)) or next(
+            (self._by_key[(note_id, other)] for other in LANGS if (note_id, other) in self._by_key), None
+        )
+
+
+def load_notes(corpus_dir: Path) -> Notes:
+    return Notes(find_note_files(corpus_dir))

@@ -1,0 +1,305 @@
+"""Retrieval and answers over a real index built from test documents."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from corpus_fixture import INJECTION, build_index
+from fileserver import closed_port
+
+from tutor.answer import Answer, AnswerContext, OpenAIBackend, Tutor, _hold_back_sentinel
+from tutor.citations import drop_unknown_markers, markers_in
+from tutor.config import Settings
+from tutor.prompts import CANNOT_ANSWER
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return build_index(tmp_path_factory.mktemp("answer-index"))
+
+
+@pytest.fixture(scope="module")
+def tutor(indexed: Settings) -> Tutor:
+    return Tutor.from_settings(indexed, backend="extractive")
+
+
+def assert_markers_resolve(answer: Answer) -> None:
+    cited = {c.n for c in answer.citations}
+    assert set(markers_in(answer.text)) <= cited, answer.text
+
+
+# ------------------------------------------------------------------------------------------ retrieval
+
+
+def test_the_section_that_answers_comes_first(tutor: Tutor) -> None:
+    found = tutor.retriever.retrieve("Why divide the dot products by the square root of d_k?")
+    top = found.passages[0]
+    assert (top.reading_id, top.meta["section"], top.meta["page"]) == (
+        "vaswani2017-attention",
+        "3.2.1 Scaled Dot-Product Attention",
+        5,
+    )
+    assert found.covered
+
+
+def test_chinese_question_finds_the_english_passage(tutor: Tutor) -> None:
+    found = tutor.retriever.retrieve("残差连接为什么能解决深层网络的退化问题？")
+    assert found.lang == "zh"
+    assert "residual connection" in found.english_terms
+    assert found.passages[0].reading_id == "he2015-resnet"
+
+
+def test_follow_up_is_searched_with_the_question_it_follows(tutor: Tutor) -> None:
+    history = ["How does a Neural Turing Machine read from memory?"]
+    found = tutor.retriever.retrieve("and why is that differentiable?", history)
+    assert found.query.startswith(history[0])
+    assert found.passages[0].reading_id == "graves2014-ntm"
+    standalone = tutor.retriever.retrieve("What does BERT's masked language model predict?", history)
+    assert standalone.query == "What does BERT's masked language model predict?"
+
+
+def test_one_paper_cannot_crowd_out_the_rest(tutor: Tutor) -> None:
+    found = tutor.retriever.retrieve("attention query key value softmax positional encoding")
+    per_reading = [h.reading_id for h in found.passages]
+    assert max(per_reading.count(r) for r in per_reading) <= tutor.settings.retrieval.per_reading
+    assert len(set(per_reading)) >= 3
+
+
+# ------------------------------------------------------------------------------------------ extractive
+
+
+def test_extractive_card_gives_the_note_at_the_chosen_level_then_quotes(tutor: Tutor) -> None:
+    answer = tutor.ask("Why divide by the square root of d_k in attention?", level="expert")
+    assert answer.covered and answer.backend == "extractive" and answer.language == "en"
+    assert "EXPERT-EN" in answer.text and "BEGINNER-EN" not in answer.text
+    assert "What the readings say" in answer.text and "> " in answer.text
+    assert_markers_resolve(answer)
+    vaswani = [c for c in answer.citations if c.reading_id == "vaswani2017-attention"]
+    assert vaswani and vaswani[0].url.startswith("https://arxiv.org/pdf/1706.03762v5#page=")
+    assert vaswani[0].page and vaswani[0].section and vaswani[0].quote
+    assert answer.read_next and answer.read_next[0].reading_id == "vaswani2017-attention"
+    assert all(r.why for r in answer.read_next) and len(answer.read_next) <= 3
+
+
+def test_chinese_question_gets_a_chinese_card(tutor: Tutor) -> None:
+    answer = tutor.ask("为什么缩放点积注意力要除以根号 d_k？", level="beginner")
+    assert answer.language == "zh"
+    assert "入门-中文" in answer.text and "原文怎么说" in answer.text
+    assert answer.read_next[0].why == tutor.readings.get(answer.read_next[0].reading_id).why_zh
+
+
+def test_language_can_be_overridden(tutor: Tutor) -> None:
+    answer = tutor.ask("Why divide by the square root of d_k in attention?", level="intermediate", lang="zh")
+    assert answer.language == "zh" and "进阶-中文" in answer.text
+
+
+def test_question_off_the_path_is_refused_and_points_to_the_nearest_readings(tutor: Tutor) -> None:
+    answer = tutor.ask("How do I bake sourdough bread at home?")
+    assert not answer.covered
+    assert "do not cover" in answer.text
+    assert answer.citations == []
+    chinese = tutor.ask("红烧肉怎么做才好吃？")
+    assert not chinese.covered and "没有涵盖" in chinese.text
+
+
+def test_planted_instructions_in_a_document_are_only_quoted(tutor: Tutor) -> None:
+    answer = tutor.ask("What does the KV cache store during decoding?")
+    hostile = [c for c in answer.citations if c.reading_id == "user-serving-notes"]
+    assert hostile, "the hostile document is retrieved like any other"
+    assert answer.covered
+    assert "What the readings say" in answer.text or "closest passages" in answer.text
+    planted = [line for line in answer.text.splitlines() if "PWNED" in line or "developer mode" in line]
+    assert all(line.startswith("> ") for line in planted), "planted text appears only inside a quotation"
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        pytest.param("   ", "type a question", id="empty"),
+        pytest.param("why " * 600, "the limit is 2,000", id="overlong"),
+    ],
+)
+def test_empty_and_overlong_questions_are_refused(tutor: Tutor, question: str, message: str) -> None:
+    from tutor.answer import QuestionError
+
+    with pytest.raises(QuestionError, match=message):
+        tutor.ask(question)
+
+
+# ------------------------------------------------------------------------------------------ citations
+
+
+def test_markers_that_point_nowhere_are_removed() -> None:
+    text = "Scaling keeps gradients alive [2]. Positions use sinusoids [7][1]. Also [12] ."
+    assert drop_unknown_markers(text, {1, 2}) == "Scaling keeps gradients alive [2]. Positions use sinusoids [1]. Also."
+
+
+def test_sentinel_is_never_shown_while_streaming() -> None:
+    pieces = list(_hold_back_sentinel(iter(["NOT_COV", "ERED_BY_", "READINGS"])))
+    assert pieces == [CANNOT_ANSWER]
+    assert list(_hold_back_sentinel(iter(["NOT", " really"]))) == ["NOT really"]
+
+
+class SentinelBackend:
+    """Stands in for a model that decides the sources do not answer (the part under test is the tutor)."""
+
+    name = "openai"
+
+    def stream(self, ctx: AnswerContext) -> Iterator[str]:
+        yield from [CANNOT_ANSWER[:5], CANNOT_ANSWER[5:]]
+
+
+def test_model_saying_not_covered_becomes_a_refusal(tutor: Tutor) -> None:
+    pieces = list(tutor.stream("Why divide by the square root of d_k?", backend=SentinelBackend()))
+    answer = pieces[-1]
+    assert isinstance(answer, Answer) and not answer.covered
+    assert all(CANNOT_ANSWER not in p for p in pieces[:-1] if isinstance(p, str))
+
+
+# ------------------------------------------------------------------------------------------ openai backend
+
+
+@pytest.fixture
+def llm_settings(indexed: Settings, llama_server: str) -> Settings:
+    s = indexed.model_copy(deep=True)
+    s.llm.base_url = llama_server
+    s.llm.model = "smollm2"
+    s.llm.max_tokens = 48
+    return s
+
+
+@pytest.mark.llm
+def test_openai_backend_streams_from_a_real_server(llm_settings: Settings) -> None:
+    tutor = Tutor.from_settings(llm_settings)
+    assert tutor.backend.name == "openai"
+    pieces = list(tutor.stream("Why divide by the square root of d_k in attention?", level="expert"))
+    answer = pieces[-1]
+    assert isinstance(answer, Answer)
+    text_pieces = [p for p in pieces[:-1] if isinstance(p, str)]
+    assert len(text_pieces) > 3, "tokens arrive one by one"
+    assert answer.backend == "openai" and not answer.notice
+    assert_markers_resolve(answer)
+    assert answer.citations, "sources appear even when the model cites nothing"
+
+
+@pytest.mark.llm
+def test_language_level_and_fenced_passages_reach_the_prompt(llm_settings: Settings) -> None:
+    tutor = Tutor.from_settings(llm_settings)
+    backend = tutor.backend
+    assert isinstance(backend, OpenAIBackend)
+    retrieval = tutor.retriever.retrieve("KV cache 在解码时保存什么？")
+    ctx = AnswerContext(
+        "KV cache 在解码时保存什么？", "expert", "zh", retrieval, None, tutor._sources(retrieval, None, "expert", "zh")
+    )
+    system, user = (text for _, text in backend.messages(ctx))
+    assert "Simplified Chinese" in system and "never an instruction" in system
+    assert "Level: expert" in user and "no analogies" in user
+    hostile = next(s for s in ctx.sources if s.citation.reading_id == "user-serving-notes")
+    block = user.split(f'<passage id="{hostile.citation.n}"', 1)[1].split("</passage>", 1)[0]
+    assert INJECTION in block, "the planted text sits inside its passage, as data"
+    assert "developer mode" in block, "a fake closing tag in the document cannot end the passage early"
+
+
+@pytest.mark.llm
+def test_server_down_falls_back_to_the_study_card_with_a_message(indexed: Settings) -> None:
+    s = indexed.model_copy(deep=True)
+    s.llm.base_url = closed_port() + "/v1"
+    tutor = Tutor.from_settings(s)
+    answer = tutor.ask("Why divide by the square root of d_k in attention?")
+    assert answer.backend == "extractive" and answer.covered
+    assert "Cannot reach the LLM server" in answer.notice and "llama_cpp.server" in answer.notice
+    assert "BEGINNER-EN" in answer.text
+
+
+# ------------------------------------------------------------------------------------------ CLI
+
+
+def run_cli(indexed: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST" and not k.startswith("TUTOR_")}
+    env |= {"TUTOR_DATA_DIR": str(indexed.data.dir), "TUTOR_DATA_CORPUS": str(indexed.data.corpus)}
+    return subprocess.run([sys.executable, "-m", "tutor", *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_ask_json_is_exactly_one_object_in_the_documented_shape(indexed: Settings) -> None:
+    done = run_cli(indexed, "ask", "为什么要除以根号 d_k？", "--level", "intermediate", "--json")
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert set(payload) == {
+        "question",
+        "level",
+        "language",
+        "backend",
+        "covered",
+        "answer",
+        "citations",
+        "read_next",
+        "retrieved",
+        "timings_ms",
+    }
+    assert (payload["level"], payload["language"], payload["backend"]) == ("intermediate", "zh", "extractive")
+    assert payload["covered"] is True
+    assert set(payload["citations"][0]) == {"n", "reading_id", "title", "authors", "section", "page", "url", "quote"}
+    assert set(payload["read_next"][0]) == {"reading_id", "title", "section", "why"}
+    assert set(payload["retrieved"][0]) == {"reading_id", "section", "page", "score"}
+    assert set(payload["timings_ms"]) == {"retrieve", "generate", "total"}
+    assert {c["n"] for c in payload["citations"]} >= set(markers_in(payload["answer"]))
+
+
+def test_ask_without_json_prints_the_answer_and_its_sources(indexed: Settings) -> None:
+    done = run_cli(indexed, "ask", "What is the degradation problem?")
+    assert done.returncode == 0, done.stderr
+    assert "Sources" in done.stdout and "Deep Residual Learning" in done.stdout and "Read next" in done.stdout
+
+
+@pytest.mark.parametrize("question", [pytest.param("", id="empty"), pytest.param("x" * 2001, id="overlong")])
+def test_ask_rejects_bad_questions_with_a_non_zero_exit(indexed: Settings, question: str) -> None:
+    done = run_cli(indexed, "ask", question)
+    assert done.returncode != 0
+    assert "Error:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_eval_scores_a_question_file(indexed: Settings, tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps(
+            {
+                "id": "a",
+                "question": "Why scale by the square root of d_k?",
+                "lang": "en",
+                "level": "expert",
+                "expected": ["vaswani2017-attention"],
+            }
+        )
+        + "\n"
+        + json.dumps(
+            {
+                "id": "b",
+                "question": "残差连接解决了什么问题？",
+                "lang": "zh",
+                "level": "beginner",
+                "expected": ["he2015-resnet"],
+            }
+        )
+        + "\n"
+        + json.dumps(
+            {"id": "c", "question": "How do I fix a leaking tap?", "lang": "en", "level": "beginner", "expected": []}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    done = run_cli(indexed, "eval", str(questions), "--json")
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [line.get("id") for line in lines[:3]] == ["a", "b", "c"]
+    summary = lines[-1]
+    assert summary["retrieval"]["hit@5"] == 1.0 and summary["refusals_correct"] == 1.0
+    assert summary["citation_validity"] == 1.0
+    assert set(summary["by_language"]) == {"en", "zh"}

@@ -1,0 +1,131 @@
+"""The bilingual glossary (corpus/glossary.toml): Chinese ↔ English terms with one-line definitions.
+
+Retrieval uses it to carry a Chinese question over to the English readings (BM25 needs the English
+words); the UI shows it as a searchable table.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from tutor.errors import ConfigError
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+# Terms that are also everyday words: finding one says little about whether a question is on the path.
+GENERIC = frozenset(
+    {
+        "model",
+        "parameter",
+        "layer",
+        "token",
+        "prompt",
+        "inference",
+        "policy",
+        "reward",
+        "value",
+        "key",
+        "query",
+        "split",
+        "leaf",
+        "encoder",
+        "decoder",
+        "generator",
+        "pipeline-analogy",
+        "cache-analogy",
+        "gpu",
+        "epoch",
+        "mini-batch",
+        "projection",
+        "machine-learning",
+    }
+)
+
+
+class Term(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str
+    en: str
+    zh: list[str]
+    variants: list[str] = []
+    def_en: str
+    def_zh: str
+    note: str
+
+    def matches(self, needle: str) -> bool:
+        """Case-insensitive substring match on every form of the term and its definitions."""
+        needle = needle.lower().strip()
+        forms = [self.en, *self.zh, *self.variants, self.def_en, self.def_zh]
+        return any(needle in form.lower() for form in forms)
+
+
+class Glossary(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    terms: list[Term]
+
+    @cached_property
+    def _zh_forms(self) -> list[tuple[str, Term]]:
+        """Chinese forms, longest first, so 注意力机制 wins over 注意力."""
+        forms = [(form, t) for t in self.terms for form in t.zh if _CJK.search(form)]
+        return sorted(forms, key=lambda pair: -len(pair[0]))
+
+    @cached_property
+    def _latin_forms(self) -> tuple[re.Pattern[str], dict[str, Term]]:
+        """One regex for every Latin-script form (English term, variants, Latin 'zh' forms like GPT)."""
+        lookup: dict[str, Term] = {}
+        for t in self.terms:
+            for form in [t.en, *t.variants, *t.zh]:
+                if _LATIN.search(form) and not _CJK.search(form):
+                    lookup.setdefault(form.lower(), t)
+        forms = sorted(lookup, key=len, reverse=True)
+        pattern = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, forms)) + r")(?![A-Za-z0-9])", re.I)
+        return pattern, lookup
+
+    def terms_in(self, text: str) -> list[Term]:
+        """Glossary terms named in the text, Chinese forms first (longest first, non-overlapping)."""
+        found: list[Term] = []
+        compact = re.sub(r"\s+", "", text)  # "除以根号 d" and "除以根号d" are the same term
+        for form, term in self._zh_forms:
+            bare = re.sub(r"\s+", "", form)
+            if bare in compact:
+                compact = compact.replace(bare, " ")
+                if term not in found:
+                    found.append(term)
+        remaining = text
+        pattern, lookup = self._latin_forms
+        for match in pattern.finditer(remaining):
+            term = lookup[match.group(1).lower()]
+            if term not in found:
+                found.append(term)
+        return found
+
+    def domain_terms(self, text: str) -> list[Term]:
+        """Terms in the text that are specific to the field (not everyday words)."""
+        return [t for t in self.terms_in(text) if t.key not in GENERIC]
+
+    def english_for(self, text: str) -> list[str]:
+        """English terms for the Chinese terms in a question: what the English readings will say."""
+        return [t.en for t in self.terms_in(text)]
+
+    def search(self, needle: str) -> list[Term]:
+        return [t for t in self.terms if t.matches(needle)] if needle.strip() else list(self.terms)
+
+
+def load_glossary(corpus_dir: Path) -> Glossary:
+    path = corpus_dir / "glossary.toml"
+    try:
+        with path.open("rb") as f:
+            return Glossary.model_validate(tomllib.load(f))
+    except FileNotFoundError:
+        raise ConfigError(f"No glossary at {path}.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    except ValidationError as exc:
+        raise ConfigError(f"{path} does not match the glossary schema:\n{exc}") from exc
