@@ -390,8 +390,14 @@ class Tutor:
             first = (sentences(body) or [clean_text(body)[:200]])[0]
             citation = Citation(1, note.id, note.title, "tutor notes", CARD[lang][level], None, "", first)
             sources.append(Source(citation, body))
+        quoted: set[str] = set()
         for hit in retrieval.passages:
-            quote = (best_sentences(hit.body, tokens) or sentences(hit.body)[:1] or [clean_text(hit.body)[:300]])[0]
+            body = hit.body.removeprefix(str(hit.meta.get("section") or "")).strip() or hit.body
+            quote = (best_sentences(body, tokens) or sentences(body)[:1] or [clean_text(body)[:300]])[0]
+            key = quote.lower()[:60]
+            if key in quoted:  # neighbouring chunks overlap, so the same sentence can win twice
+                continue
+            quoted.add(key)
             sources.append(Source(make_citation(len(sources) + 1, hit, self.readings, quote), clean_text(hit.body)))
         return sources
 

@@ -341,3 +341,28 @@ def eval_cmd(ctx: Context, file: Path | None, backend: str, as_json: bool) -> No
         f"Latency: retrieve p50 {lat['retrieve_p50']} ms, p95 {lat['retrieve_p95']} ms; "
         f"whole answer p50 {lat['total_p50']} ms, p95 {lat['total_p95']} ms"
     )
+
+
+# ------------------------------------------------------------------------------------------ web
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to bind (default 127.0.0.1: this machine only).")
+@click.option("--port", type=int, default=None, help="Port (default 7860).")
+@pass_ctx
+@friendly_errors
+def serve(ctx: Context, host: str | None, port: int | None) -> None:
+    """Serve the web tutor (builds the index first if there is none)."""
+    from tutor.answer import Tutor
+
+    if host:
+        ctx.settings.server.host = host
+    if port:
+        ctx.settings.server.port = port
+    store = ensure_index(ctx)
+    tutor = Tutor.from_settings(ctx.settings, store)
+    from tutor.ui.app import serve as run_server
+
+    url = f"http://{ctx.settings.server.host}:{ctx.settings.server.port}/"
+    console.print(f"[bold green]tutor is up:[/] {url}  (Ctrl-C to stop)")
+    run_server(ctx.settings, tutor)

@@ -29,6 +29,8 @@ class Stage(_Data):
     title_zh: str
     summary_en: str
     summary_zh: str
+    starters_en: list[str] = []
+    starters_zh: list[str] = []
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en

@@ -10,6 +10,7 @@ together with the question it follows.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -171,6 +172,7 @@ class Retriever:
         self.settings = settings
         self.store = store
         self.glossary = glossary
+        self._lock = threading.Lock()  # the web app retrieves from many threads at once
         self._bm25_key: tuple[str, ...] = ()
         self._bm25: BM25Okapi | None = None
         self._docs: list[Document] = []
@@ -178,11 +180,16 @@ class Retriever:
     def _lexical_index(self) -> tuple[BM25Okapi | None, list[Document]]:
         """BM25 over every committed chunk, rebuilt only when the committed set changes."""
         key = tuple(sorted(self.store.manifest.committed_hashes))
-        if key != self._bm25_key:
-            self._docs = self.store.chunks()
-            self._bm25 = BM25Okapi([tokenize(d.page_content) for d in self._docs]) if self._docs else None
-            self._bm25_key = key
-        return self._bm25, self._docs
+        with self._lock:
+            if key != self._bm25_key:
+                self._docs = self.store.chunks()
+                self._bm25 = BM25Okapi([tokenize(d.page_content) for d in self._docs]) if self._docs else None
+                self._bm25_key = key
+            return self._bm25, self._docs
+
+    def warm_up(self) -> None:
+        """Load the embedding model and build BM25 now, rather than in the first learner's request."""
+        self.retrieve("attention")
 
     def _dense(self, query: str) -> list[tuple[Document, float]]:
         if not self.store.manifest.docs:
