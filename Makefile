@@ -23,8 +23,7 @@ $(TEST_STAMP): $(RUN_STAMP)
 	touch $@
 
 run: $(RUN_STAMP)
-	$(VENV)/bin/tutor ingest
-	$(VENV)/bin/tutor status
+	$(VENV)/bin/tutor serve
 
 lint: $(RUN_STAMP)
 	$(VENV)/bin/ruff check tutor tests bench

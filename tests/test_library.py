@@ -129,3 +129,13 @@ def test_add_bad_paths_are_clear_errors(
         path.write_bytes(b"PK")
     with pytest.raises(LibraryError, match=message):
         add_file(settings, readings, path)
+
+
+def test_fetch_gives_up_quickly_when_offline(settings: Settings, readings: ReadingList) -> None:
+    settings.fetch.mirror = closed_port()
+    settings.fetch.retries = 0
+    results = list(fetch_all(settings, readings))
+    open_ones = [r for r in results if r.status != "not-open"]
+    assert all(r.status == "failed" for r in open_ones)
+    skipped = [r for r in open_ones if r.message.startswith("skipped (offline)")]
+    assert len(skipped) == len(open_ones) - 2, "after two unreachable hosts the rest are not attempted"

@@ -183,6 +183,23 @@ def run_ingest(ctx: Context, table_to: Console | None = None) -> list[Any]:
     return rows
 
 
+def fetch_missing(ctx: Context) -> None:
+    """First use: download the open-access readings the library lacks (quickly gives up offline)."""
+    from tutor.library import fetch_all, find_in_library
+
+    wanted = [r.id for r in ctx.readings.readings if r.fetchable and not find_in_library(ctx.settings, r.id)]
+    if not wanted:
+        return
+    console.print(f"Fetching {len(wanted)} open-access readings (`tutor fetch`)…")
+    results = list(fetch_all(ctx.settings, ctx.readings, wanted))
+    got = sum(r.status == "downloaded" for r in results)
+    if got < len(wanted):
+        console.print(
+            f"[yellow]{len(wanted) - got} could not be downloaded[/] (offline?). The tutor still works "
+            "with its own notes; add papers later with `tutor fetch` or `tutor add FILE`."
+        )
+
+
 def ensure_index(ctx: Context, table_to: Console | None = None) -> Any:
     """Open the index, building it first when it is empty (first use)."""
     from tutor.store import Store
@@ -190,6 +207,7 @@ def ensure_index(ctx: Context, table_to: Console | None = None) -> Any:
     store = Store(ctx.settings)
     if not store.manifest.docs:
         console.print("[bold]No index yet: building it now[/] (later runs only index what changed).")
+        fetch_missing(ctx)
         run_ingest(ctx, table_to)
         store = Store(ctx.settings, store.embeddings if store._embeddings else None)
     return store

@@ -165,6 +165,7 @@ class FetchResult:
     reading_id: str
     status: FetchStatus
     message: str = ""
+    unreachable: bool = False  # the host could not even be connected to
 
 
 ProgressHook = Callable[[str, int, int | None], None]
@@ -243,6 +244,7 @@ def fetch_reading(
             "failed",
             f"could not download {url} ({type(exc).__name__}); "
             f"offline? Download it yourself and run `tutor add FILE --as {reading.id}`",
+            unreachable=isinstance(exc, httpx.ConnectError),
         )
     try:
         ok = _verify_part(part, target, reading)
@@ -279,5 +281,14 @@ def fetch_all(
         follow_redirects=True,
         headers={"User-Agent": "tutor/0.1 (study tutor; fetches open-access readings)"},
     ) as client:
+        unreachable = 0
         for reading in chosen:
-            yield fetch_reading(settings, reading, client, progress)
+            if unreachable >= 2 and reading.fetchable and not find_in_library(settings, reading.id):
+                # Two hosts in a row could not be reached: offline; say so instead of waiting on each.
+                message = f"skipped (offline); add it by hand with `tutor add FILE --as {reading.id}`"
+                yield FetchResult(reading.id, "failed", message, unreachable=True)
+                continue
+            result = fetch_reading(settings, reading, client, progress)
+            if result.status != "not-open":
+                unreachable = unreachable + 1 if result.unreachable else 0
+            yield result
