@@ -349,7 +349,7 @@ class Tutor:
                     "page": int(h.meta.get("page") or 0) or None,
                     "score": round(h.similarity, 4),
                 }
-                for h in [*retrieval.passages, *retrieval.notes[:1]]
+                for h in sorted([*retrieval.passages, *retrieval.notes[:1]], key=lambda h: -h.score)
             ],
             timings_ms={
                 "retrieve": round(retrieval.ms, 1),

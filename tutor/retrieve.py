@@ -230,6 +230,13 @@ class Retriever:
             key = str(doc.id)
             fused[key] = fused.get(key, 0.0) + 1.0 / (cfg.rrf_k + rank + 1)
             docs.setdefault(key, doc)
+        # Third signal, the title field: a document titled like the query ("Gradient boosting") is
+        # the answer to a concept-name question, even if a neighbour mentions the concept more often.
+        query_tokens = set(tokenize(resolved))
+        for key, doc in docs.items():
+            overlap = _jaccard(query_tokens, set(tokenize(str(doc.metadata.get("title", "")))))
+            if overlap >= 0.5:
+                fused[key] += overlap / (cfg.rrf_k + 1)
         ranked = [Hit(docs[k], s, similarity.get(k, 0.0)) for k, s in sorted(fused.items(), key=lambda kv: -kv[1])]
 
         passages: list[Hit] = []
@@ -240,7 +247,7 @@ class Retriever:
             if per_reading.get(hit.reading_id, 0) < cfg.per_reading:
                 per_reading[hit.reading_id] = per_reading.get(hit.reading_id, 0) + 1
                 passages.append(hit)
-        notes = [h for h in ranked if h.is_note]
+        notes = _rank_documents([h for h in ranked if h.is_note])
         best = max((sim for doc, sim in dense if doc.metadata.get("kind") != "note"), default=0.0)
         return Retrieval(
             question=question,
@@ -258,3 +265,22 @@ class Retriever:
             domain_terms=domain,
             ms=(time.perf_counter() - start) * 1000,
         )
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _rank_documents(hits: list[Hit]) -> list[Hit]:
+    """One hit per document (its best chunk), documents ordered by the sum of their chunks' scores.
+
+    A note is split into level sections; ranking it as a whole stops one stray section of a
+    neighbouring note from outranking the note that is about the question.
+    """
+    totals: dict[str, float] = {}
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        totals[hit.reading_id] = totals.get(hit.reading_id, 0.0) + hit.score
+        if hit.reading_id not in best or hit.similarity > best[hit.reading_id].similarity:
+            best[hit.reading_id] = hit
+    return [best[doc] for doc in sorted(totals, key=lambda d: -totals[d])]
