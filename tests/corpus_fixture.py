@@ -78,7 +78,7 @@ PAPERS = {
     ),
 }
 
-NOTE_EN = """+++
+FRONT = """+++
 id = "note-scaled-dot-product-attention"
 stage = "attention"
 title_en = "Scaled dot-product attention"
@@ -87,7 +87,11 @@ readings = [{ id = "vaswani2017-attention", section = "3.2.1 Scaled Dot-Product 
 prerequisites = []
 terms = ["attention", "sqrt-dk"]
 +++
+"""
 
+NOTE_EN = (
+    FRONT
+    + """
 ## Beginner
 BEGINNER-EN: attention is a lookup that returns a blend of values, like a cache that answers with a mix of lines.
 
@@ -106,17 +110,11 @@ Why divide by sqrt(d_k)? To keep the softmax out of its flat regions.
 ## Read next
 Vaswani et al. section 3.2.1.
 """
+)
 
-NOTE_ZH = """+++
-id = "note-scaled-dot-product-attention"
-stage = "attention"
-title_en = "Scaled dot-product attention"
-title_zh = "缩放点积注意力"
-readings = [{ id = "vaswani2017-attention", section = "3.2.1 Scaled Dot-Product Attention", page = 4 }]
-prerequisites = []
-terms = ["attention", "sqrt-dk"]
-+++
-
+NOTE_ZH = (
+    FRONT
+    + """
 ## 入门
 入门-中文：注意力就是一次查表，返回的是多个值的加权混合，像一个返回多行混合结果的缓存。
 
@@ -135,6 +133,7 @@ terms = ["attention", "sqrt-dk"]
 ## 接下来读
 Vaswani 等人论文 3.2.1 节。
 """
+)
 
 HOSTILE = f"""# Serving notes
 

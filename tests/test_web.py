@@ -164,3 +164,12 @@ def test_feedback_is_stored_locally(page: object, server: tuple[str, Settings]) 
     while not feedback.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert "masked language model" in feedback.read_text(encoding="utf-8")
+
+
+def test_interface_speaks_chinese_to_a_chinese_browser(browser: object, server: tuple[str, Settings]) -> None:
+    page = browser.new_page(locale="zh-CN")  # type: ignore[attr-defined]
+    page.goto(server[0], wait_until="load")
+    page.wait_for_selector("#question textarea", timeout=30000)
+    assert page.inner_text("#ask").strip() == "提问"
+    assert "中文或英文" in page.get_attribute("#question textarea", "placeholder")
+    page.close()

@@ -34,6 +34,7 @@ from tutor.readings import ReadingList, load_reading_list
 from tutor.retrieve import Retrieval, Retriever, tokenize
 from tutor.store import Store
 
+QUOTE_RELEVANCE = 0.9  # quote passages at least this close to the best one; the rest are still cited
 LANGUAGE_NAMES = {"en": "English", "zh": "Simplified Chinese (简体中文)"}
 CARD = {
     "en": {
@@ -67,6 +68,7 @@ class Source:
 
     citation: Citation
     text: str
+    relevance: float = 0.0  # dense similarity to the question; the card quotes only close matches
 
 
 @dataclass
@@ -137,8 +139,10 @@ class ExtractiveBackend:
             yield f"**{words['readings']}**\n\n"
         else:
             yield f"**{words['closest']}**\n\n"
-        quotes = [s for s in ctx.sources if s.citation.reading_id != (ctx.note.id if ctx.note else None)]
-        for source in quotes[:3]:
+        passages = [s for s in ctx.sources if s.citation.reading_id != (ctx.note.id if ctx.note else None)]
+        best = max((s.relevance for s in passages), default=0.0)
+        close = [s for s in passages if s.relevance >= QUOTE_RELEVANCE * best] or passages[:1]
+        for source in close[:3]:
             yield f"> {source.citation.quote} [{source.citation.n}]\n\n"
 
 
@@ -384,6 +388,7 @@ class Tutor:
     def _sources(self, retrieval: Retrieval, note: NoteFile | None, level: str, lang: str) -> list[Source]:
         """Number the note (if any) and the passages 1..n; each gets the sentence worth quoting."""
         tokens = set(tokenize(" ".join([retrieval.query, *retrieval.english_terms])))
+        key_tokens = frozenset(tokenize(" ".join(retrieval.english_terms)))
         sources: list[Source] = []
         if note is not None:
             body = note.sections.get(level, "")
@@ -393,12 +398,15 @@ class Tutor:
         quoted: set[str] = set()
         for hit in retrieval.passages:
             body = hit.body.removeprefix(str(hit.meta.get("section") or "")).strip() or hit.body
-            quote = (best_sentences(body, tokens) or sentences(body)[:1] or [clean_text(body)[:300]])[0]
+            quote = (
+                best_sentences(body, tokens, key_tokens=key_tokens) or sentences(body)[:1] or [clean_text(body)[:300]]
+            )[0]
             key = quote.lower()[:60]
             if key in quoted:  # neighbouring chunks overlap, so the same sentence can win twice
                 continue
             quoted.add(key)
-            sources.append(Source(make_citation(len(sources) + 1, hit, self.readings, quote), clean_text(hit.body)))
+            citation = make_citation(len(sources) + 1, hit, self.readings, quote)
+            sources.append(Source(citation, clean_text(hit.body), hit.similarity))
         return sources
 
     def _finish_citations(self, text: str, ctx: AnswerContext) -> tuple[str, list[Citation]]:

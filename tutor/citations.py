@@ -62,16 +62,25 @@ def clean_text(text: str) -> str:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(clean_text(text)) if len(s.strip()) > 25]
+    """Whole sentences only: a piece starting in lower case was cut mid-sentence by a page or chunk edge."""
+    pieces = [s.strip() for s in _SENTENCE_END.split(clean_text(text)) if len(s.strip()) > 25]
+    return [s for s in pieces if not s[0].islower()]
 
 
-def best_sentences(body: str, query_tokens: set[str], limit: int = 1) -> list[str]:
-    """The sentences of a passage that share the most words with the question."""
+def best_sentences(
+    body: str, query_tokens: set[str], limit: int = 1, key_tokens: frozenset[str] = frozenset()
+) -> list[str]:
+    """The sentences of a passage that share the most words with the question.
+
+    Words of the field's own terms (from the glossary) count double.
+    """
     scored = []
     for i, sentence in enumerate(sentences(body)):
+        if len(sentence) >= 600:
+            continue
         words = set(tokenize(sentence))
-        overlap = len(words & query_tokens)
-        if overlap and len(sentence) < 600:
+        overlap = len(words & query_tokens) + len(words & key_tokens)
+        if overlap:
             scored.append((overlap / (1 + len(words) ** 0.5), -i, sentence))
     return [s for _, _, s in sorted(scored, reverse=True)[:limit]]
 

@@ -24,7 +24,7 @@ from tutor.notes import NoteFile, find_note_files, level_of_heading
 from tutor.readings import ReadingList
 from tutor.store import ManifestEntry, Store
 
-SPLITTER_VERSION = "1"  # bump when splitting changes, so every document is re-chunked
+SPLITTER_VERSION = "2"  # bump when splitting changes, so every document is re-chunked
 _BATCH = 64
 _MIN_CHUNK_CHARS = 30
 

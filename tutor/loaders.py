@@ -38,7 +38,7 @@ class LoadedDocument:
 
 # ------------------------------------------------------------------------------------------ headings
 
-_ARABIC = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-Z][^\n]{1,90})$")
+_ARABIC = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})(\.?)\s+([A-Z][^\n]{1,90})$")
 _ROMAN = re.compile(r"^([IVX]{1,5})\.\s+([A-Z][^\n]{2,90})$")
 _LETTER = re.compile(r"^([A-H])\.\s+([A-Z][^\n]{2,90})$")
 _OPENING = {"abstract", "introduction"}  # unnumbered headings before the numbered ones
@@ -95,9 +95,9 @@ class HeadingTracker:
             return True
         if m := _ARABIC.match(line):
             number = tuple(int(p) for p in m.group(1).split("."))
-            if _looks_like_title(m.group(2)) and _follows(number, self.number):
+            if _looks_like_title(m.group(3)) and _follows(number, self.number):
                 self.number = number
-                self.section = f"{m.group(1)} {m.group(2).strip()}"
+                self.section = f"{m.group(1)}{m.group(2)} {m.group(3).strip()}"  # numbering as printed: "3.1."
                 return True
         if m := _ROMAN.match(line):
             value = _roman(m.group(1))
