@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -68,3 +69,18 @@ def test_add_ingest_and_status_from_the_command_line(tmp_path: Path) -> None:
     line = next(ln for ln in status.stdout.splitlines() if "he2015-resnet" in ln)
     assert line.count("yes") == 2, "in the library and indexed"
     assert "Index:" in status.stdout and "MB" in status.stdout
+
+
+@pytest.mark.slow
+def test_ask_with_no_index_builds_it_first_and_answers_from_the_notes(tmp_path: Path) -> None:
+    from fileserver import closed_port
+
+    # Offline: the first-use fetch must give up quickly and the notes still answer.
+    done = run_tutor("ask", "What is overfitting?", "--json", env={"TUTOR_FETCH_MIRROR": closed_port()})
+    assert done.returncode == 0, done.stderr
+    assert "No index yet: building it now" in done.stderr
+    assert "could not be downloaded" in done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["covered"] is True
+    assert payload["citations"][0]["reading_id"] == "note-model-evaluation"
+    assert (tmp_path / "data" / "index").is_dir()

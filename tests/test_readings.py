@@ -78,3 +78,14 @@ def test_broken_toml_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "readings.toml").write_text("[[readings]\nid=", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_reading_list(tmp_path)
+
+
+def test_tutor_toml_is_read_and_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tutor.config import Settings
+
+    (tmp_path / "tutor.toml").write_text('[ingest]\nchunk_size = 800\n[llm]\nmodel = "from-toml"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TUTOR_LLM_MODEL", "from-env")
+    settings = Settings()
+    assert settings.ingest.chunk_size == 800
+    assert settings.llm.model == "from-env"

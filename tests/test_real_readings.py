@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import READINGS_RAW
+from conftest import READINGS_RAW, REPO
 
 from tutor.errors import DocumentError
 from tutor.library import match_reading
@@ -78,3 +78,26 @@ def test_pdf_with_damaged_streams_still_yields_its_text() -> None:
 def test_real_files_are_recognised_by_their_title(readings: ReadingList, name: str, reading_id: str) -> None:
     reading = match_reading(READINGS_RAW / name, readings)
     assert reading is not None and reading.id == reading_id
+
+
+def test_note_page_pointers_match_the_real_papers() -> None:
+    from tutor.notes import find_note_files
+
+    checked = 0
+    cache: dict[str, dict[str, set[int]]] = {}
+    for note in find_note_files(REPO / "corpus"):
+        for pointer in note.readings:
+            path = READINGS_RAW / f"{pointer['id']}.pdf"
+            if "page" not in pointer or not path.exists():
+                continue
+            if pointer["id"] not in cache:
+                pages: dict[str, set[int]] = {}
+                for block in load_file(path, "pdf", 0.85).blocks:
+                    pages.setdefault(block.section.lower(), set()).add(block.page)
+                cache[pointer["id"]] = pages
+            pages = cache[pointer["id"]]
+            key = next((k for k in pages if k.startswith(pointer["section"].lower()[:12])), None)
+            assert key is not None, f"{note.id}: no section like {pointer['section']!r}"
+            assert pointer["page"] in pages[key], f"{note.id} {pointer['section']}: p. {pointer['page']} ∉ {pages[key]}"
+            checked += 1
+    assert checked >= 30

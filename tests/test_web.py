@@ -121,12 +121,30 @@ def test_asking_about_a_reading_from_the_path_panel(page: object) -> None:
 
 def test_a_citation_link_opens_the_local_pdf_at_its_page(page: object, server: tuple[str, Settings]) -> None:
     ask(page, "What is the degradation problem in deep networks?", "Sources")
-    link = page.locator("#chat a[href*='/library/he2015-resnet.pdf#page=']").first  # type: ignore[attr-defined]
+    link = page.locator("#chat a[href*='he2015-resnet.pdf#page=']").first  # type: ignore[attr-defined]
     href = link.get_attribute("href")
-    assert href and "#page=" in href
+    assert href and href.startswith("/gradio_api/file=") and "#page=" in href
     response = page.request.get(server[0].rstrip("/") + href.split("#")[0])  # type: ignore[attr-defined]
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
+
+
+def test_login_guards_the_page_and_the_library_files(server: tuple[str, Settings]) -> None:
+    from fastapi.testclient import TestClient
+
+    from tutor.answer import Tutor
+    from tutor.ui.app import make_server
+
+    settings = server[1].model_copy(deep=True)
+    settings.auth = "ada:lovelace"
+    client = TestClient(make_server(settings, Tutor.from_settings(settings)))
+    pdf = f"/gradio_api/file={(settings.library_dir / 'he2015-resnet.pdf').resolve()}"
+    assert client.get("/config").status_code == 401
+    assert client.get(pdf).status_code == 401
+    assert client.post("/login", data={"username": "ada", "password": "nope"}).status_code == 400
+    assert client.post("/login", data={"username": "ada", "password": "lovelace"}).status_code == 200
+    assert client.get(pdf).headers["content-type"] == "application/pdf"
+    assert client.get(f"/gradio_api/file={settings.data.dir.resolve()}/index/").status_code == 403
 
 
 def test_an_empty_question_gets_a_friendly_message(page: object) -> None:
@@ -173,3 +191,16 @@ def test_interface_speaks_chinese_to_a_chinese_browser(browser: object, server: 
     assert page.inner_text("#ask").strip() == "提问"
     assert "中文或英文" in page.get_attribute("#question textarea", "placeholder")
     page.close()
+
+
+def test_read_next_items_ask_about_them_and_clear_empties_the_chat(page: object) -> None:
+    ask(page, "Why divide by the square root of d_k in attention?", "Sources")
+    item = page.locator("#read-next button").first  # type: ignore[attr-defined]
+    label = item.inner_text()
+    assert "Attention Is All You Need" in label
+    item.click()
+    page.locator("#chat").get_by_text(label.strip()[:40]).first.wait_for(timeout=15000)  # type: ignore[attr-defined]
+    page.wait_for_function("document.querySelectorAll('#chat .message-row, #chat [data-testid=user]').length >= 2")  # type: ignore[attr-defined]
+    page.locator("#chat").get_by_text("Sources").nth(1).wait_for(timeout=30000)  # type: ignore[attr-defined]
+    page.click("#clear")  # type: ignore[attr-defined]
+    page.wait_for_function("!document.querySelector('#chat').innerText.includes('Sources')")  # type: ignore[attr-defined]

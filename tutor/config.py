@@ -83,7 +83,7 @@ class RetrievalSettings(_Group):
     per_reading: int = Field(default=2, ge=1, description="At most this many passages from one reading.")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
     min_similarity: float = Field(
-        default=0.2,
+        default=0.15,
         ge=0,
         le=1,
         description="Best dense similarity below which the readings are taken not to cover a question.",

@@ -248,7 +248,7 @@ class Retriever:
                 per_reading[hit.reading_id] = per_reading.get(hit.reading_id, 0) + 1
                 passages.append(hit)
         notes = _rank_documents([h for h in ranked if h.is_note])
-        best = max((sim for doc, sim in dense if doc.metadata.get("kind") != "note"), default=0.0)
+        best = max((sim for _, sim in dense), default=0.0)  # the notes are part of what the tutor covers
         return Retrieval(
             question=question,
             query=resolved,
@@ -257,7 +257,7 @@ class Retriever:
             notes=notes,
             # Similar passages alone are not enough (GPT-2's appendix has a cake recipe): the question
             # must also use the field's vocabulary, unless the match is very close.
-            covered=bool(passages)
+            covered=bool(passages or notes)
             and best >= cfg.min_similarity
             and (bool(domain) or best >= cfg.confident_similarity),
             best_similarity=best,

@@ -1,8 +1,8 @@
 """The web tutor: layout and event handlers only; answering lives in tutor.answer.
 
 Page: chat (streamed, with sources and read-next) beside panels for the reading path, a map of
-the path, and the glossary. A FastAPI app around it serves library PDFs so a citation opens the
-local file at the cited page.
+the path, and the glossary. Library PDFs are served through Gradio's file route, so a citation
+opens the local file at the cited page, behind the same login as the page.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from typing import Any
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402 -- analytics must be off before gradio is imported
-from fastapi import FastAPI, HTTPException  # noqa: E402
-from fastapi.responses import FileResponse  # noqa: E402
+from fastapi import FastAPI  # noqa: E402
 
 from tutor.answer import Answer, Tutor, is_reset  # noqa: E402
 from tutor.config import Settings  # noqa: E402
@@ -84,10 +83,11 @@ class TutorApp:
     # ------------------------------------------------------------------------------------------ text
 
     def link_for(self, reading_id: str, page: int | None, url: str) -> str:
-        """A local PDF (served by this app) at the page when the file is here, else the canonical URL."""
+        """The local PDF at the page when the file is here (Gradio serves it, behind TUTOR_AUTH if set),
+        else the canonical URL."""
         path = find_in_library(self.settings, reading_id)
         if path is not None and path.suffix.lower() == ".pdf":
-            return f"/library/{reading_id}.pdf" + (f"#page={page}" if page else "")
+            return f"/gradio_api/file={path.resolve()}" + (f"#page={page}" if page else "")
         return url
 
     def status_line(self) -> str:
@@ -281,30 +281,22 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
 
 
 def make_server(settings: Settings, tutor: Tutor) -> FastAPI:
-    """FastAPI app: library PDFs at /library/<id>.pdf, the Gradio page at /."""
-    server = FastAPI(title="tutor", docs_url=None, redoc_url=None, openapi_url=None)
-
-    @server.get("/library/{name}")
-    def library_file(name: str) -> FileResponse:
-        doc_id = name.removesuffix(".pdf")
-        path = find_in_library(settings, doc_id)
-        if path is None or path.suffix.lower() != ".pdf" or "/" in name:
-            raise HTTPException(404, f"{doc_id} is not in the local library; add it with `tutor add`.")
-        return FileResponse(path, media_type="application/pdf", content_disposition_type="inline")
-
+    """The Gradio page on a FastAPI app; library PDFs are served by Gradio's file route (allowed_paths)."""
     auth = None
     if settings.auth:
         user, _, password = settings.auth.partition(":")
         auth = (user, password)
+    settings.library_dir.mkdir(parents=True, exist_ok=True)
     app = build_app(settings, tutor)
     app.queue(default_concurrency_limit=8)
     mounted: FastAPI = gr.mount_gradio_app(
-        server,
+        FastAPI(title="tutor", docs_url=None, redoc_url=None, openapi_url=None),
         app,
         path="/",
         auth=auth,
         i18n=I18N,
         footer_links=[],
+        allowed_paths=[str(settings.library_dir.resolve())],
         server_name=settings.server.host,
         server_port=settings.server.port,
         theme=gr.themes.Soft(),
