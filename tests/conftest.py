@@ -71,8 +71,7 @@ def no_notes(settings: Settings, tmp_path: Path) -> Settings:
     return settings
 
 
-@pytest.fixture(scope="session")
-def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _start_llama_server(log_dir: Path, *extra: str) -> Iterator[str]:
     """A real OpenAI-compatible server: llama.cpp's, serving the SmolLM2 GGUF from its PyPI package.
 
     Its answers are nonsense (135M parameters); tests use it for the code paths, never for content.
@@ -90,7 +89,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    log = (tmp_path_factory.mktemp("llama") / "server.log").open("w")
+    log = (log_dir / "server.log").open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -104,6 +103,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             str(port),
             "--n_ctx",
             "4096",
+            *extra,
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -113,7 +113,7 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         deadline = time.monotonic() + 120
         while True:
             try:
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/docs", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
@@ -125,3 +125,44 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _start_llama_server(tmp_path_factory.mktemp("llama"))
+
+
+@pytest.fixture(scope="session")
+def llama_server_with_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same server, refusing any API key but 'sesame'."""
+    yield from _start_llama_server(tmp_path_factory.mktemp("llama-key"), "--api_key", "sesame")
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A TCP server on 127.0.0.1 that accepts connections and never answers: a hung LLM server."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    listener.close()

@@ -219,6 +219,25 @@ def test_server_down_falls_back_to_the_study_card_with_a_message(indexed: Settin
     assert "BEGINNER-EN" in answer.text
 
 
+@pytest.mark.llm
+def test_wrong_api_key_is_named_and_falls_back(indexed: Settings, llama_server_with_key: str) -> None:
+    s = indexed.model_copy(deep=True)
+    s.llm.base_url, s.llm.api_key = llama_server_with_key, "wrong"
+    answer = Tutor.from_settings(s).ask("Why divide by the square root of d_k in attention?")
+    assert answer.backend == "extractive" and "rejected the API key" in answer.notice
+    s.llm.api_key = "sesame"
+    assert Tutor.from_settings(s).ask("Why divide by the square root of d_k in attention?").backend == "openai"
+
+
+@pytest.mark.llm
+def test_hung_server_times_out_with_a_message_and_falls_back(indexed: Settings, silent_server: str) -> None:
+    s = indexed.model_copy(deep=True)
+    s.llm.base_url, s.llm.timeout = silent_server, 1.0
+    answer = Tutor.from_settings(s).ask("Why divide by the square root of d_k in attention?")
+    assert answer.backend == "extractive" and answer.covered
+    assert "did not answer within 1 s" in answer.notice and "TUTOR_LLM_TIMEOUT" in answer.notice
+
+
 # ------------------------------------------------------------------------------------------ CLI
 
 
