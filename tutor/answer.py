@@ -81,10 +81,6 @@ class AnswerContext:
     sources: list[Source]
     history: Sequence[tuple[str, str]] = ()
 
-    @property
-    def query_tokens(self) -> set[str]:
-        return set(tokenize(" ".join([self.retrieval.query, *self.retrieval.english_terms])))
-
 
 @dataclass
 class Answer:

@@ -115,10 +115,6 @@ class Notes:
         self.files = files
         self._by_key = {(f.id, f.lang): f for f in files}
 
-    @property
-    def ids(self) -> list[str]:
-        return sorted({f.id for f in self.files})
-
     def get(self, note_id: str, lang: str) -> NoteFile | None:
         """The note in the wanted language, else in the other one."""
         return self._by_key.get((note_id, lang)) or next(

@@ -130,12 +130,6 @@ class ReadingList(_Data):
     def ordered_stages(self) -> list[Stage]:
         return sorted(self.stages, key=lambda s: s.order)
 
-    def path_position(self, reading_id: str) -> int:
-        """Index of a reading along the path (stage order, then file order)."""
-        order = {s.id: s.order for s in self.stages}
-        ranked = sorted(self.readings, key=lambda r: order[r.stage])
-        return [r.id for r in ranked].index(reading_id)
-
 
 def load_reading_list(corpus_dir: Path) -> ReadingList:
     path = corpus_dir / "readings.toml"
