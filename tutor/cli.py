@@ -166,12 +166,10 @@ class RichReporter:
             self.progress.console.print(f"[red]skipped[/] {row.doc_id}: {row.note}")
 
 
-def run_ingest(ctx: Context, table_to: Console | None = None) -> list[Any]:
-    """Ingest with progress on stderr and a summary table (stdout unless told); shared by ask/serve."""
+def run_ingest(ctx: Context, store: Any, table_to: Console | None = None) -> list[Any]:
+    """Ingest into `store` with progress on stderr and a summary table (stdout unless told)."""
     from tutor.ingest import ingest
-    from tutor.store import Store
 
-    store = Store(ctx.settings)
     columns = (TextColumn("{task.description:<36}"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"))
     with Progress(*columns, console=console) as progress:
         rows = ingest(ctx.settings, ctx.readings, store, RichReporter(progress))
@@ -208,8 +206,7 @@ def ensure_index(ctx: Context, table_to: Console | None = None) -> Any:
     if not store.manifest.docs:
         console.print("[bold]No index yet: building it now[/] (later runs only index what changed).")
         fetch_missing(ctx)
-        run_ingest(ctx, table_to)
-        store = Store(ctx.settings, store.embeddings if store._embeddings else None)
+        run_ingest(ctx, store, table_to)  # the same store: its manifest is updated in place
     return store
 
 
@@ -218,7 +215,9 @@ def ensure_index(ctx: Context, table_to: Console | None = None) -> Any:
 @friendly_errors
 def ingest_cmd(ctx: Context) -> None:
     """Index the library and the project's notes (only what changed since last time)."""
-    rows = run_ingest(ctx)
+    from tutor.store import Store
+
+    rows = run_ingest(ctx, Store(ctx.settings))
     failed = sum(r.status == "failed" for r in rows)
     if failed:
         console.print(f"[yellow]{failed} document(s) could not be read and were skipped (see notes above).[/]")
