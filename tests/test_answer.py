@@ -322,3 +322,10 @@ def test_eval_scores_a_question_file(indexed: Settings, tmp_path: Path) -> None:
     assert summary["retrieval"]["hit@5"] == 1.0 and summary["refusals_correct"] == 1.0
     assert summary["citation_validity"] == 1.0
     assert set(summary["by_language"]) == {"en", "zh"}
+
+
+def test_the_library_answers_like_the_command(indexed: Settings) -> None:
+    import tutor
+
+    answer = tutor.ask("Why divide by the square root of d_k in attention?", level="expert", settings=indexed)
+    assert answer.covered and "EXPERT-EN" in answer.text and answer.backend == "extractive"
