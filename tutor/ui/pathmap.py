@@ -58,13 +58,17 @@ def render_path_map(readings: ReadingList, target: Path) -> Path:
                 "connectionstyle": "arc3,rad=0.12",
             },
         )
+        if x1 == x2:  # within a stage the arrow is short: label it beside the column, not on the boxes
+            lx, ly, align = x1 + 0.95, (y1 + y2) / 2, "left"
+        else:
+            lx, ly, align = (x1 + x2) / 2, (y1 + y2) / 2 + 0.18, "center"
         ax.text(
-            x1 + (x2 - x1) * 0.45,
-            y1 + (y2 - y1) * 0.45,
+            lx,
+            ly,
             link.label_en,
             fontsize=7,
             color="#92400e",
-            ha="center",
+            ha=align,
             va="center",
             bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
         )
