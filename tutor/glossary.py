@@ -58,6 +58,11 @@ class Term(BaseModel):
     def_zh: str
     note: str
 
+    @property
+    def generic(self) -> bool:
+        """An everyday word too: naming it says little about whether a question is on the path."""
+        return self.key in GENERIC
+
     def matches(self, needle: str) -> bool:
         """Case-insensitive substring match on every form of the term and its definitions."""
         needle = needle.lower().strip()
@@ -105,14 +110,6 @@ class Glossary(BaseModel):
             if term not in found:
                 found.append(term)
         return found
-
-    def domain_terms(self, text: str) -> list[Term]:
-        """Terms in the text that are specific to the field (not everyday words)."""
-        return [t for t in self.terms_in(text) if t.key not in GENERIC]
-
-    def english_for(self, text: str) -> list[str]:
-        """English terms for the Chinese terms in a question: what the English readings will say."""
-        return [t.en for t in self.terms_in(text)]
 
     def search(self, needle: str) -> list[Term]:
         return [t for t in self.terms if t.matches(needle)] if needle.strip() else list(self.terms)

@@ -213,8 +213,9 @@ class Retriever:
         cfg = self.settings.retrieval
         resolved = resolve_follow_up(question, history)
         lang = lang or detect_language(question)
-        english = self.glossary.english_for(resolved)
-        domain = [t.key for t in self.glossary.domain_terms(resolved)]
+        terms = self.glossary.terms_in(resolved)  # matched once: it is the costliest step before search
+        english = [t.en for t in terms]  # what the English readings will say
+        domain = [t.key for t in terms if not t.generic]
         lexical_query = " ".join([resolved, *english])
 
         dense = self._dense(resolved)
