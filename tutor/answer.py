@@ -128,16 +128,15 @@ class ExtractiveBackend:
 
     def stream(self, ctx: AnswerContext) -> Iterator[str]:
         words = CARD[ctx.lang]
-        numbered = {s.citation.n: s for s in ctx.sources}
-        has_note = ctx.note is not None and 1 in numbered and numbered[1].citation.reading_id == ctx.note.id
-        if ctx.note is not None and has_note:
+        passages = ctx.sources
+        if ctx.note is not None:  # Tutor._sources numbers the note [1], ahead of the passages
             body = ctx.note.sections.get(ctx.level, "")
             yield f"**{ctx.note.title}** · {words[ctx.level]}\n\n{body} [1]\n\n"
-        passages = [s for s in ctx.sources if s.citation.reading_id != (ctx.note.id if ctx.note else None)]
+            passages = ctx.sources[1:]
         best = max((s.relevance for s in passages), default=0.0)
         close = [s for s in passages if s.relevance >= QUOTE_RELEVANCE * best] or passages[:1]
         if close:
-            yield f"**{words['readings'] if has_note else words['closest']}**\n\n"
+            yield f"**{words['readings'] if ctx.note is not None else words['closest']}**\n\n"
         for source in close[:3]:
             yield f"> {source.citation.quote} [{source.citation.n}]\n\n"
 
