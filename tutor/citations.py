@@ -145,21 +145,16 @@ def read_next(
     """
     picks: list[ReadNext] = []
 
-    def add(reading_id: str, section: str, why: str) -> None:
-        if len(picks) < limit and reading_id in readings.by_id and all(p.reading_id != reading_id for p in picks):
-            picks.append(ReadNext(reading_id, readings.by_id[reading_id].title, section, why))
+    def add(reading_id: str, section: str, page: object = None) -> None:
+        reading = readings.by_id.get(reading_id)
+        if reading and len(picks) < limit and all(p.reading_id != reading_id for p in picks):
+            where = section + (f", p. {page}" if page else "")
+            picks.append(ReadNext(reading_id, reading.title, where, reading.why(lang)))
 
     for hit in answered_by[:1]:
-        reading = readings.by_id.get(hit.reading_id)
-        if reading:
-            page = int(hit.meta.get("page") or 0)
-            section = str(hit.meta.get("section") or "") + (f", p. {page}" if page else "")
-            add(reading.id, section, reading.why(lang))
+        add(hit.reading_id, str(hit.meta.get("section") or ""), hit.meta.get("page"))
     for pointer in note.readings if note else []:
-        reading = readings.by_id.get(pointer.get("id", ""))
-        if reading:
-            where = f", p. {pointer['page']}" if pointer.get("page") else ""
-            add(reading.id, str(pointer.get("section", "")) + where, reading.why(lang))
+        add(str(pointer.get("id", "")), str(pointer.get("section", "")), pointer.get("page"))
     if picks:
         anchor = picks[0].reading_id
         links = readings.links
@@ -169,10 +164,8 @@ def read_next(
             else [lk.target for lk in links if lk.source == anchor]
         )
         for rid in neighbours:
-            reading = readings.by_id[rid]
-            add(rid, reading.sections[0].name if reading.sections else "", reading.why(lang))
+            sections = readings.by_id[rid].sections
+            add(rid, sections[0].name if sections else "")
     for hit in answered_by[1:]:
-        reading = readings.by_id.get(hit.reading_id)
-        if reading:
-            add(reading.id, str(hit.meta.get("section") or ""), reading.why(lang))
+        add(hit.reading_id, str(hit.meta.get("section") or ""))
     return picks
