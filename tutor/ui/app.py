@@ -108,8 +108,8 @@ class TutorApp:
         )
         return f"**Answering with:** {who} · **Indexed:** {len(readings)} readings, {len(notes)} study notes{add}"
 
-    def path_markdown(self, stage_id: str) -> str:
-        have = {f.doc_id for f in list_library(self.settings, self.tutor.readings)}
+    def path_markdown(self, stage_id: str, have: set[str]) -> str:
+        """One stage's readings; `have` is the doc ids in the library, listed once for all stages."""
         indexed = set(self.tutor.store.manifest.docs)
         lines = []
         for r in self.tutor.readings.in_stage(stage_id):
@@ -222,6 +222,16 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
                 read_next = gr.Dataset(
                     components=[hidden_q], samples=[], label=I18N("read_next"), elem_id="read-next", samples_per_page=3
                 )
+
+                inputs = [question, chat, pairs, answers, level, lang]
+                outputs = [chat, question, pairs, answers, read_next]
+                answer_options: dict[str, Any] = {"concurrency_limit": answer_limit, "concurrency_id": "answers"}
+
+                def then_answer(filled: Any) -> None:
+                    """After an event fills the question box, answer it like the Ask button does."""
+                    filled.then(ui.respond, inputs, outputs, **answer_options)
+
+                have = {f.doc_id for f in list_library(settings, tutor.readings)}
             with gr.Column(scale=2):
                 with gr.Tab(I18N("path"), elem_id="path-tab"):
                     for stage in tutor.readings.ordered_stages():
@@ -229,26 +239,16 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
                             gr.Markdown(f"*{stage.summary_en}*  \n*{stage.summary_zh}*")
                             with gr.Row():
                                 for starter in [*stage.starters_en, *stage.starters_zh]:
-                                    gr.Button(starter, size="sm").click(lambda s=starter: s, None, question).then(
-                                        ui.respond,
-                                        [question, chat, pairs, answers, level, lang],
-                                        [chat, question, pairs, answers, read_next],
-                                        concurrency_limit=answer_limit,
-                                        concurrency_id="answers",
-                                    )
-                            gr.Markdown(ui.path_markdown(stage.id))
+                                    starter_button = gr.Button(starter, size="sm")
+                                    then_answer(starter_button.click(lambda s=starter: s, None, question))
+                            gr.Markdown(ui.path_markdown(stage.id, have))
                             for reading in tutor.readings.in_stage(stage.id):
-                                gr.Button(
+                                button = gr.Button(
                                     f"Ask about {reading.short_authors} {reading.year}",
                                     size="sm",
                                     elem_classes=["ask-reading"],
-                                ).click(lambda r=reading: ask_about(r), None, question).then(
-                                    ui.respond,
-                                    [question, chat, pairs, answers, level, lang],
-                                    [chat, question, pairs, answers, read_next],
-                                    concurrency_limit=answer_limit,
-                                    concurrency_id="answers",
                                 )
+                                then_answer(button.click(lambda r=reading: ask_about(r), None, question))
                 with gr.Tab(I18N("map"), elem_id="map-tab"):
                     gr.Image(
                         str(map_png), show_label=False, buttons=["fullscreen"], interactive=False, elem_id="path-map"
@@ -264,15 +264,9 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
                     )
                     needle.change(ui.glossary_rows, needle, table, concurrency_limit=None)
 
-        inputs = [question, chat, pairs, answers, level, lang]
-        outputs = [chat, question, pairs, answers, read_next]
-        question.submit(ui.respond, inputs, outputs, concurrency_limit=answer_limit, concurrency_id="answers")
-        send.click(
-            ui.respond, inputs, outputs, concurrency_limit=answer_limit, concurrency_id="answers", api_name="respond"
-        )
-        read_next.click(lambda sample: sample[0], read_next, question).then(
-            ui.respond, inputs, outputs, concurrency_limit=answer_limit, concurrency_id="answers"
-        )
+        question.submit(ui.respond, inputs, outputs, **answer_options)
+        send.click(ui.respond, inputs, outputs, api_name="respond", **answer_options)
+        then_answer(read_next.click(lambda sample: sample[0], read_next, question))
         clear.click(lambda: ([], "", [], [], gr.Dataset(samples=[])), None, outputs)
         chat.like(ui.feedback, [answers, chat], None)
         app.load(ui.status_line, None, status)
