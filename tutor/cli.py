@@ -224,6 +224,31 @@ def ingest_cmd(ctx: Context) -> None:
 
 
 @main.command()
+@click.argument("document")
+@pass_ctx
+@friendly_errors
+def sections(ctx: Context, document: str) -> None:
+    """List the sections and pages tutor finds in DOCUMENT (a reading id in the library, or a file path)."""
+    from tutor.errors import LibraryError
+    from tutor.library import SUPPORTED_SUFFIXES, find_in_library
+    from tutor.loaders import load_file
+
+    path = find_in_library(ctx.settings, document) or Path(document)
+    if not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        raise LibraryError(f"{document}: neither a reading in the library nor a supported file.")
+    loaded = load_file(path, SUPPORTED_SUFFIXES[path.suffix.lower()], ctx.settings.ingest.min_text_quality)
+    table = Table("section", "pages", "characters", title=str(path))
+    spans: dict[str, list[int]] = {}
+    for block in loaded.blocks:
+        span = spans.setdefault(block.section or "(before the first heading)", [block.page, block.page, 0])
+        span[1] = block.page
+        span[2] += len(block.text)
+    for name, (first, last, chars) in spans.items():
+        table.add_row(name, (f"{first}" if first == last else f"{first}-{last}") if first else "", f"{chars:,}")
+    out.print(table)
+
+
+@main.command()
 @pass_ctx
 @friendly_errors
 def status(ctx: Context) -> None:

@@ -1,4 +1,4 @@
-"""The bilingual glossary (corpus/glossary.toml): Chinese ↔ English terms with one-line definitions.
+"""The bilingual glossary (corpus/glossary.toml, corpus/glossary/*.toml): Chinese ↔ English terms, one-line definitions.
 
 Retrieval uses it to carry a Chinese question over to the English readings (BM25 needs the English
 words); the UI shows it as a searchable table.
@@ -115,14 +115,29 @@ class Glossary(BaseModel):
         return [t for t in self.terms if t.matches(needle)] if needle.strip() else list(self.terms)
 
 
+def glossary_files(corpus_dir: Path) -> list[Path]:
+    """corpus/glossary.toml, then any extra term files in corpus/glossary/ (one per stage)."""
+    main = corpus_dir / "glossary.toml"
+    if not main.is_file():
+        raise ConfigError(f"No glossary at {main}.")
+    return [main, *sorted((corpus_dir / "glossary").glob("*.toml"))]
+
+
 def load_glossary(corpus_dir: Path) -> Glossary:
-    path = corpus_dir / "glossary.toml"
+    terms: list[object] = []
+    for path in glossary_files(corpus_dir):
+        try:
+            with path.open("rb") as f:
+                terms.extend(tomllib.load(f).get("terms", []))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     try:
-        with path.open("rb") as f:
-            return Glossary.model_validate(tomllib.load(f))
-    except FileNotFoundError:
-        raise ConfigError(f"No glossary at {path}.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        glossary = Glossary.model_validate({"terms": terms})
     except ValidationError as exc:
-        raise ConfigError(f"{path} does not match the glossary schema:\n{exc}") from exc
+        raise ConfigError(f"The glossary in {corpus_dir} does not match the schema:\n{exc}") from exc
+    seen: set[str] = set()
+    for term in glossary.terms:
+        if term.key in seen:
+            raise ConfigError(f"Glossary term {term.key!r} is defined twice in {corpus_dir}.")
+        seen.add(term.key)
+    return glossary
