@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import click
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
@@ -25,11 +26,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _debug() -> bool:
-    return os.environ.get("TUTOR_DEBUG", "") not in ("", "0", "false") or "PYTEST_CURRENT_TEST" in os.environ
+    """Tracebacks instead of one-line messages: the `debug` setting (TUTOR_DEBUG or tutor.toml), or under pytest."""
+    if "PYTEST_CURRENT_TEST" in os.environ:
+        return True
+    obj = click.get_current_context(silent=True)
+    settings = getattr(obj.obj, "settings", None) if obj else None
+    return bool(settings is not None and settings.debug)
 
 
 def friendly_errors(func: F) -> F:
-    """Show TutorError as a message; re-raise with the traceback under TUTOR_DEBUG=1."""
+    """Show TutorError as a message; re-raise with the traceback when the `debug` setting is on."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -115,21 +121,43 @@ def fetch(ctx: Context, ids: tuple[str, ...]) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--as", "as_id", metavar="READING_ID", help="The reading this file is (see `tutor status`).")
-@click.option("--force", is_flag=True, help="Accept the file even if its title cannot be checked.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace a reading's different file (the old one is kept until the next ingest), accept a file whose "
+    "title cannot be checked, or one over the size limit.",
+)
 @pass_ctx
 @friendly_errors
 def add(ctx: Context, paths: tuple[Path, ...], as_id: str | None, force: bool) -> None:
-    """Import local files (PDF, rst, md, html, txt) into the library."""
+    """Import local files (PDF, rst, md, html, txt) into the library. Never deletes or overwrites a file."""
     from tutor.errors import LibraryError
     from tutor.library import add_file
 
     if as_id and len(paths) > 1:
         raise LibraryError("--as names one reading, so pass one file with it.")
+    colour = {"added": "green", "replaced": "yellow", "unchanged": "dim", "skipped": "yellow"}
+    refused: list[str] = []
+    changed = False
     for path in paths:
-        result = add_file(ctx.settings, ctx.readings, path, as_id, force)
+        try:
+            result = add_file(ctx.settings, ctx.readings, path, as_id, force)
+        except TutorError as exc:
+            if len(paths) == 1:
+                raise
+            console.print(f"[red]not added:[/] {escape(str(exc))}", highlight=False)
+            refused.append(str(path))
+            continue
+        changed = changed or result.status in ("added", "replaced")
         extra = f" ({result.note})" if result.note else ""
-        out.print(f"{result.status}: {path} → {result.doc_id}{extra}")
-    out.print("Run `tutor ingest` to index the new files.")
+        line = escape(f"{path} → {result.doc_id}{extra}")
+        out.print(f"[{colour[result.status]}]{result.status}[/]: {line}", highlight=False)
+        if result.warning:
+            console.print(f"[yellow]{escape(result.warning)}[/]", highlight=False)
+    if changed:
+        out.print("Run `tutor ingest` to index the new files.")
+    if refused:
+        raise LibraryError(f"{len(refused)} of {len(paths)} files were not added (reasons above).")
 
 
 @main.command()
@@ -137,11 +165,24 @@ def add(ctx: Context, paths: tuple[Path, ...], as_id: str | None, force: bool) -
 @pass_ctx
 @friendly_errors
 def remove(ctx: Context, doc_id: str) -> None:
-    """Remove a document from the library (the next ingest drops it from the index)."""
+    """Delete DOC_ID's file (and any backups) from the library; the next ingest drops it from the index."""
     from tutor.library import remove_doc
+    from tutor.store import Store
 
-    path = remove_doc(ctx.settings, doc_id)
-    out.print(f"removed {path}. Run `tutor ingest` to update the index.")
+    result = remove_doc(ctx.settings, doc_id)
+    for path in result.removed:
+        out.print(f"deleted {path}", markup=False, highlight=False)
+    try:
+        entry = Store(ctx.settings).manifest.docs.get(doc_id)
+    except TutorError:
+        entry = None
+    index = f"its {entry.chunks} chunks" if entry else "it"
+    out.print(
+        f"removed {doc_id}: {len(result.removed)} file(s), {result.bytes / 1e6:.1f} MB. "
+        f"Run `tutor ingest` to drop {index} from the index.",
+        markup=False,
+        highlight=False,
+    )
 
 
 # ------------------------------------------------------------------------------------------ index
@@ -164,6 +205,9 @@ class RichReporter:
     def finish(self, row: Any) -> None:
         if row.status == "failed":
             self.progress.console.print(f"[red]skipped[/] {row.doc_id}: {row.note}")
+
+    def waiting(self) -> None:
+        self.progress.console.print("Another ingest is running on this index; waiting for it to finish…")
 
 
 def run_ingest(ctx: Context, store: Any, table_to: Console | None = None) -> list[Any]:
@@ -271,7 +315,10 @@ def status(ctx: Context) -> None:
     location = ctx.settings.chroma.url or ctx.settings.chroma_dir
     size_mb = store.size_bytes() / 1e6
     out.print(f"Your documents indexed: {len(own)}   Note files indexed: {len(notes)}   Chunks: {store.count()}")
-    out.print(f"Index: {location} ({size_mb:.1f} MB, embedding model {ctx.settings.embedding.model})")
+    out.print(
+        f"Index: {location} ({size_mb:.1f} MB, embedding model {ctx.settings.embedding.model}, "
+        f"generation {store.generation})"
+    )
     missing = [r.id for r in ctx.readings.readings if r.id not in files and r.fetchable]
     if missing:
         out.print(f"{len(missing)} open-access reading(s) not downloaded yet: run `tutor fetch`.")
@@ -408,3 +455,8 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     url = f"http://{ctx.settings.server.host}:{ctx.settings.server.port}/"
     console.print(f"[bold green]tutor is up:[/] {url}  (Ctrl-C to stop)")
     run_server(ctx.settings, tutor)
+
+
+from tutor.study.cli import study  # noqa: E402 -- a command group of its own, registered on main
+
+main.add_command(study)

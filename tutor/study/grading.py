@@ -1,0 +1,417 @@
+"""Grading: multiple choice exactly, open answers by key-point coverage.
+
+One similarity threshold cannot grade a short answer (measured, see ENVIRONMENT.md): a fluent answer
+that states the misconception scores almost as high as the right one, and a Chinese answer to an
+English point scores ~0.2 lower than an English one. So each key point is judged on explicit signals:
+
+1. its term groups, in either language (each group is one idea; the glossary adds the other
+   language's wordings of any glossary term listed);
+2. polarity: a positive point whose terms the answer denies, or a negative point ("not overfitting")
+   whose term the answer asserts, is a *contradiction*, and an answer with a contradiction fails;
+3. direction: a point that says something rises, where the answer says it falls, is a contradiction;
+4. multilingual USE similarity between the point and the answer's closest clause, with thresholds per
+   (answer language, item language) pair: too low vetoes a point made only of matched words; high
+   enough accepts a paraphrase that matched most, not all, term groups.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from tutor.glossary import Glossary
+from tutor.study.errors import StudyError
+from tutor.study.items import Item, KeyPoint, McqItem, OpenItem, Source
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[a-z][a-z0-9']*")
+
+# ------------------------------------------------------------------------------------------ lexicons
+
+# English negation cues, as whole words (after lower-casing and apostrophe folding).
+_EN_NEG = {
+    "not", "no", "never", "none", "nothing", "neither", "nor", "without", "cannot", "isn't", "aren't",
+    "wasn't", "weren't", "doesn't", "don't", "didn't", "can't", "won't", "shouldn't", "wouldn't", "hasn't",
+    "haven't", "hardly", "instead", "rather", "unlike", "nt", "isnt", "doesnt", "dont", "cant", "wont",
+}  # fmt: skip
+# Words that look like negation but are not ("not only ... but also").
+_EN_NEG_EXCEPT = re.compile(r"\bnot only\b|\bno longer\b|\bno matter\b|\bnothing but\b")
+# Chinese negation characters and words; the exceptions below mask words that contain them but do not negate.
+_ZH_NEG = re.compile(r"并非|而非|不是|不会|不能|没有|无关|并不|不再|不属于|不|没|无|非|未|别")
+_ZH_NEG_EXCEPT = re.compile(
+    r"不断|不同|不少|不仅|不过|不错|不久|不管|不论|差不多|不得不|不停|无论|无穷|非线性|非常|非负|非零|"
+    r"未来|未知|无数|不一样|不等|无监督|非监督|不可微"
+)
+# Words that say a quantity goes up or down. Only used to catch answers that reverse a point's direction.
+_EN_UP = {
+    "rise", "rises", "rising", "rose", "increase", "increases", "increased", "increasing", "higher", "grow",
+    "grows", "growing", "grew", "larger", "bigger", "up", "worsens", "explode", "explodes", "exploding",
+}  # fmt: skip
+_EN_DOWN = {
+    "fall", "falls", "falling", "fell", "drop", "drops", "dropped", "decrease", "decreases", "decreased",
+    "decreasing", "lower", "smaller", "shrink", "shrinks", "shrinking", "down", "reduce", "reduces", "reduced",
+    "declines", "vanish", "vanishes", "vanishing",
+}  # fmt: skip
+_ZH_UP = re.compile(r"上升|升高|增加|增大|变大|更高|较高|偏高|提高|变高|增长|越来越大|变多|爆炸|更大")
+_ZH_DOWN = re.compile(r"下降|降低|减少|减小|变小|更低|较低|偏低|变低|越来越小|变少|消失|更小")
+# Clause boundaries: punctuation and contrastive conjunctions, which end a negation's reach.
+_CLAUSE_SPLIT = re.compile(
+    r"[.;:!?。；：！？,，、\n()（）]|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b|\bso\b|\bbecause\b|但是|但|而是|然而|却|因为|所以"
+)
+_NEG_WINDOW_EN = 3  # words between a negator and the term it negates
+_NEG_WINDOW_ZH = 4  # characters between a Chinese negator and its term
+
+
+def normalise(text: str) -> str:
+    """Full-width → ASCII, lower case, one kind of apostrophe and hyphen-as-space, single spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("’", "'").replace("‘", "'").replace("-", " ").replace("‐", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def language_of(text: str) -> Literal["en", "zh"]:
+    cjk = len(_CJK.findall(text))
+    words = len(_LATIN_WORD.findall(text.lower()))
+    return "zh" if cjk >= 2 and cjk >= words else "en"
+
+
+def clauses(text: str) -> list[str]:
+    """Normalised clauses: where a negation or a direction word stops applying."""
+    return [c.strip() for c in _CLAUSE_SPLIT.split(normalise(text)) if c and c.strip()]
+
+
+# ------------------------------------------------------------------------------------------ terms
+
+
+def _term_pattern(term: str) -> re.Pattern[str]:
+    t = normalise(term)
+    if _CJK.search(t):
+        return re.compile(re.escape(t).replace(r"\ ", r"\s*"))
+    # Latin: match at a word start; allow inflections (overfit → overfitting) unless the term is tiny.
+    tail = r"(?![a-z0-9])" if len(t) <= 2 else ""
+    return re.compile(r"(?<![a-z0-9])" + re.escape(t).replace(r"\ ", r"\s*") + tail)
+
+
+def expand_with_glossary(group: Sequence[str], glossary: Glossary | None) -> list[str]:
+    """The group's wordings plus every form of a glossary term one of them names (both languages)."""
+    wordings = list(dict.fromkeys(group))
+    if glossary is None:
+        return wordings
+    for term in glossary.terms:
+        forms = [term.en, *term.variants, *term.zh]
+        normal = [normalise(f) for f in forms]
+        for wording in group:
+            w = normalise(wording)
+            named = w in normal or (
+                len(w) >= 5 and not _CJK.search(w) and any(f.startswith(w) and " " not in f[len(w) :] for f in normal)
+            )
+            if named:
+                for form in forms:
+                    short = len(form) < 2 if _CJK.search(form) else len(form) <= 2
+                    if not short and form not in wordings:
+                        wordings.append(form)
+                break
+    return wordings
+
+
+def _negation_spans(clause: str) -> list[tuple[int, int]]:
+    """Character spans of negation cues in one clause."""
+    masked = _EN_NEG_EXCEPT.sub(lambda m: "#" * len(m.group()), clause)
+    masked = _ZH_NEG_EXCEPT.sub(lambda m: "#" * len(m.group()), masked)
+    spans = [(m.start(), m.end()) for m in re.finditer(r"[a-z']+", masked) if m.group() in _EN_NEG]
+    spans += [(m.start(), m.end()) for m in _ZH_NEG.finditer(masked)]
+    spans += [(m.start(), m.end()) for m in re.finditer(r"n't\b", masked)]
+    return spans
+
+
+def _direction_spans(clause: str) -> list[tuple[int, int, int]]:
+    """(start, end, +1 up / -1 down) for each direction word in a clause."""
+    found = [(m.start(), m.end(), 1) for m in re.finditer(r"[a-z]+", clause) if m.group() in _EN_UP]
+    found += [(m.start(), m.end(), -1) for m in re.finditer(r"[a-z]+", clause) if m.group() in _EN_DOWN]
+    found += [(m.start(), m.end(), 1) for m in _ZH_UP.finditer(clause)]
+    found += [(m.start(), m.end(), -1) for m in _ZH_DOWN.finditer(clause)]
+    return found
+
+
+def _gap(clause: str, start: int, end: int) -> int:
+    """How far apart two positions are: words for Latin text, characters for Chinese."""
+    between = clause[start:end]
+    if _CJK.search(between) or not between.strip():
+        return len(between.replace(" ", ""))
+    return len(between.split())
+
+
+def _precedes(clause: str, cue_end: int, target_start: int) -> bool:
+    if cue_end > target_start:
+        return False
+    window = _NEG_WINDOW_ZH if _CJK.search(clause[cue_end:target_start] or "x") else _NEG_WINDOW_EN
+    return _gap(clause, cue_end, target_start) <= window
+
+
+def _is_negated(clause: str, start: int, end: int) -> bool:
+    """A term is denied by a cue shortly before it ("not overfitting", "不是过拟合"), or by one after it
+    when no direction word follows that cue ("overfitting is not the reason", "与过拟合无关");
+    "training error does not go down" negates the direction, not the term."""
+    cues = _negation_spans(clause)
+    if any(_precedes(clause, ce, start) for _, ce in cues):
+        return True
+    directions = _direction_spans(clause)
+    for cs, ce in cues:
+        if cs >= end and _gap(clause, end, cs) <= _NEG_WINDOW_EN + 1 and not any(ds >= ce for ds, _, _ in directions):
+            return True
+    return False
+
+
+def direction_of(clause: str) -> int:
+    """+1 if the clause says something goes up, -1 down, 0 if neither or both (negations flip a word)."""
+    cues = _negation_spans(clause)
+    total = 0
+    for ds, _, sign in _direction_spans(clause):
+        flipped = any(_precedes(clause, ce, ds) for _, ce in cues)
+        total += -sign if flipped else sign
+    return (total > 0) - (total < 0)
+
+
+# ------------------------------------------------------------------------------------------ results
+
+
+@dataclass(frozen=True)
+class PointResult:
+    point: str
+    hit: bool
+    groups_matched: int
+    groups_total: int
+    similarity: float
+    contradicted: bool
+    why: str  # one line on the decision, for calibration and debugging
+
+
+@dataclass(frozen=True)
+class Grade:
+    """What a learner gets back: `read` lists where to read for every missed point."""
+
+    item_id: str
+    correct: bool
+    score: float
+    hit: list[str]
+    missed: list[str]
+    read: list[Source]
+    feedback: str  # the explanation for an MCQ, the reference answer for an open item
+    chosen_wrong: str = ""  # why the chosen MCQ choice is wrong
+    points: list[PointResult] = field(default_factory=list)
+    answer_lang: str = "en"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Similarity thresholds for one (answer language, item language) pair."""
+
+    floor: float  # below this, term matches alone do not make a point (keyword stuffing, wrong context)
+    paraphrase: float  # at or above this, a point with most term groups matched counts as made
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Fitted on eval/grading.jsonl with `tutor study calibrate --fit` (see README for the numbers)."""
+
+    pairs: dict[str, Thresholds]
+    pass_mark: float = 0.6  # share of key points an answer must make to count as correct
+
+    def for_pair(self, answer_lang: str, item_lang: str) -> Thresholds:
+        return self.pairs.get(f"{answer_lang}-{item_lang}") or self.pairs["default"]
+
+
+DEFAULT_CALIBRATION = Calibration(
+    pairs={
+        "en-en": Thresholds(floor=0.15, paraphrase=0.70),
+        "zh-zh": Thresholds(floor=0.15, paraphrase=0.70),
+        "zh-en": Thresholds(floor=0.08, paraphrase=0.55),
+        "en-zh": Thresholds(floor=0.08, paraphrase=0.55),
+        "default": Thresholds(floor=0.10, paraphrase=0.65),
+    }
+)
+
+
+class Embedder(Protocol):
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+
+def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    na = math.sqrt(sum(x * x for x in a))
+    nb = math.sqrt(sum(y * y for y in b))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+class Grader:
+    """Grades answers to practice items; the embedding model is loaded on the first open answer."""
+
+    def __init__(
+        self,
+        embeddings: Callable[[], Embedder] | Embedder | None,
+        glossary: Glossary | None = None,
+        calibration: Calibration = DEFAULT_CALIBRATION,
+        max_chars: int = 2000,
+    ) -> None:
+        self._embeddings_factory = embeddings
+        self._embedder: Embedder | None = None
+        self.glossary = glossary
+        self.calibration = calibration
+        self.max_chars = max_chars
+        self._lock = threading.Lock()
+        self._point_vectors: dict[str, list[float]] = {}
+        self._patterns: dict[tuple[str, ...], list[re.Pattern[str]]] = {}
+
+    # -------------------------------------------------------------------------------- embeddings
+
+    @property
+    def embedder(self) -> Embedder | None:
+        if self._embedder is None and self._embeddings_factory is not None:
+            with self._lock:
+                if self._embedder is None:
+                    factory = self._embeddings_factory
+                    self._embedder = factory() if callable(factory) else factory
+        return self._embedder
+
+    def _similarities(self, points: list[KeyPoint], answer_clauses: list[str]) -> list[float]:
+        """Best cosine between each point and any clause (or the whole answer)."""
+        embedder = self.embedder
+        if embedder is None or not answer_clauses:
+            return [0.0] * len(points)
+        missing = [p.point for p in points if p.point not in self._point_vectors]
+        vectors = embedder.embed_documents(missing + answer_clauses)
+        for text, vec in zip(missing, vectors, strict=False):
+            self._point_vectors[text] = vec
+        clause_vecs = vectors[len(missing) :]
+        return [max(_cosine(self._point_vectors[p.point], v) for v in clause_vecs) for p in points]
+
+    # -------------------------------------------------------------------------------- grading
+
+    def check_answer(self, item: Item, answer: str) -> str:
+        text = answer.strip()
+        if not text:
+            raise StudyError(f"The answer to {item.id} is empty: give a choice letter or a few sentences.")
+        if len(text) > self.max_chars:
+            raise StudyError(f"The answer to {item.id} is {len(text)} characters; keep it under {self.max_chars}.")
+        if isinstance(item.body, McqItem):
+            letter = _choice_letter(text, item.body)
+            if letter is None:
+                raise StudyError(
+                    f"{item.id} is multiple choice: answer with one letter of {', '.join(item.body.letters)}."
+                )
+            return letter
+        return text
+
+    def grade(self, item: Item, answer: str) -> Grade:
+        text = self.check_answer(item, answer)
+        if isinstance(item.body, McqItem):
+            return self._grade_mcq(item, item.body, text)
+        assert isinstance(item.body, OpenItem)
+        return self._grade_open(item, item.body, text)
+
+    def _grade_mcq(self, item: Item, body: McqItem, letter: str) -> Grade:
+        right = letter == body.answer
+        return Grade(
+            item_id=item.id,
+            correct=right,
+            score=1.0 if right else 0.0,
+            hit=[body.explain] if right else [],
+            missed=[] if right else [body.explain],
+            read=[] if right else [body.source],
+            feedback=body.explain,
+            chosen_wrong="" if right else body.why_wrong.get(letter, ""),
+            answer_lang=item.lang,
+        )
+
+    def _patterns_for(self, group: list[str]) -> list[re.Pattern[str]]:
+        key = tuple(group)
+        if key not in self._patterns:
+            self._patterns[key] = [_term_pattern(t) for t in expand_with_glossary(group, self.glossary)]
+        return self._patterns[key]
+
+    def _grade_open(self, item: Item, body: OpenItem, answer: str) -> Grade:
+        answer_lang = language_of(answer)
+        limits = self.calibration.for_pair(answer_lang, item.lang)
+        parts = clauses(answer)
+        sims = self._similarities(body.key_points, [answer, *_sentences(answer)])
+        results = [self._judge_point(kp, parts, sim, limits) for kp, sim in zip(body.key_points, sims, strict=True)]
+        made = sum(r.hit for r in results)
+        score = round(made / len(results), 3)
+        contradiction = any(r.contradicted for r in results)
+        return Grade(
+            item_id=item.id,
+            correct=score >= self.calibration.pass_mark and not contradiction,
+            score=score,
+            hit=[r.point for r in results if r.hit],
+            missed=[r.point for r in results if not r.hit],
+            read=[body.source] if made < len(results) else [],
+            feedback=body.reference,
+            points=results,
+            answer_lang=answer_lang,
+        )
+
+    def _judge_point(self, kp: KeyPoint, parts: list[str], sim: float, limits: Thresholds) -> PointResult:
+        matched = 0
+        denied = 0  # groups whose every mention is negated
+        negated_any = False
+        term_clauses: list[str] = []
+        for group in kp.terms:
+            hits: list[tuple[str, bool]] = []
+            for clause in parts:
+                for pattern in self._patterns_for(group):
+                    for m in pattern.finditer(clause):
+                        hits.append((clause, _is_negated(clause, m.start(), m.end())))
+            if not hits:
+                continue
+            matched += 1
+            term_clauses.extend(c for c, _ in hits)
+            if any(neg for _, neg in hits):
+                negated_any = True
+            if all(neg for _, neg in hits):
+                denied += 1
+        total = len(kp.terms)
+
+        def result(hit: bool, contradicted: bool, why: str) -> PointResult:
+            return PointResult(kp.point, hit, matched, total, round(sim, 3), contradicted, why)
+
+        if kp.polarity == "negative":
+            if matched == total and not negated_any:
+                return result(False, True, "asserts what the point denies")
+            if matched == total:
+                return result(True, False, "denies the term, as the point requires")
+            return result(False, False, "does not address the point")
+        if denied and denied == matched:
+            return result(False, True, "denies the point's terms")
+        want = direction_of(normalise(kp.point))
+        if want and matched:
+            said = {direction_of(c) for c in term_clauses} - {0}
+            if said == {-want}:
+                return result(False, True, "says the opposite direction")
+        if matched == total:
+            if sim < limits.floor:
+                return result(False, False, f"terms present but unrelated (similarity {sim:.2f})")
+            return result(True, False, "all term groups present")
+        if matched and matched * 2 >= total and sim >= limits.paraphrase:
+            return result(True, False, f"paraphrase: {matched}/{total} groups, similarity {sim:.2f}")
+        return result(False, False, f"{matched}/{total} term groups, similarity {sim:.2f}")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.!?。！？；;])\s*|\n+", text) if len(s.strip()) > 3]
+
+
+def _choice_letter(answer: str, body: McqItem) -> str | None:
+    """'B', 'b', 'B.', '(B)' or the exact text of a choice → its letter."""
+    a = answer.strip()
+    m = re.fullmatch(r"[\(\[]?([A-Ha-h])[\)\].:：、]?", a)
+    if m and m.group(1).upper() in body.letters:
+        return m.group(1).upper()
+    for letter, choice in zip(body.letters, body.choices, strict=True):
+        if normalise(choice) == normalise(a):
+            return letter
+    return None
