@@ -159,3 +159,36 @@ def import_cmd(ctx: click.Context, file: Path, learner: str | None) -> None:
         raise StudyError(f"Cannot read {file}: {exc.strerror}.") from exc
     name = _service(ctx).import_record(text, learner)
     click.echo(f"Imported into {name}.", err=True)
+
+
+@study.command()
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--fit", is_flag=True, help="Also search the similarity thresholds that fit the labels best.")
+@json_option
+@click.pass_context
+@_friendly
+def calibrate(ctx: click.Context, file: Path | None, fit: bool, as_json: bool) -> None:
+    """Grade the labelled open answers (default eval/grading.jsonl): accuracy and fluent-wrong acceptance."""
+    from tutor.config import PROJECT_ROOT
+    from tutor.study import calibration
+
+    grader = _service(ctx).grader
+    cases = calibration.load_cases(file or PROJECT_ROOT / "eval" / "grading.jsonl")
+    summary = calibration.summarise(calibration.run(grader, cases))
+    if fit:
+        fitted = calibration.fit(grader, [c for c in cases if c.split == "dev"])
+        summary["fitted"] = {pair: vars(t) for pair, t in fitted.pairs.items()}
+        summary["fitted_summary"] = calibration.summarise(calibration.run(grader.with_calibration(fitted), cases))
+    if as_json:
+        _emit(summary)
+        return
+    click.echo(
+        f"{summary['n']} answers · accuracy {summary['accuracy']:.3f} · fluent wrong accepted "
+        f"{summary['fluent_wrong_accepted']:.1%} of {summary['fluent_wrong_n']} · right answers rejected "
+        f"{summary['right_rejected']:.1%}"
+    )
+    for key in ("by_language", "by_kind", "by_split"):
+        click.echo(f"  {key}: {json.dumps(summary[key], ensure_ascii=False)}")
+    if fit:
+        click.echo(f"  fitted thresholds: {json.dumps(summary['fitted'])}")
+        click.echo(f"  with them: accuracy {summary['fitted_summary']['accuracy']:.3f}")

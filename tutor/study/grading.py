@@ -38,27 +38,37 @@ _EN_NEG = {
     "not", "no", "never", "none", "nothing", "neither", "nor", "without", "cannot", "isn't", "aren't",
     "wasn't", "weren't", "doesn't", "don't", "didn't", "can't", "won't", "shouldn't", "wouldn't", "hasn't",
     "haven't", "hardly", "instead", "rather", "unlike", "nt", "isnt", "doesnt", "dont", "cant", "wont",
+    "avoid", "avoids", "avoiding", "avoided", "neednt", "needn't",
 }  # fmt: skip
 # Words that look like negation but are not ("not only ... but also").
 _EN_NEG_EXCEPT = re.compile(r"\bnot only\b|\bno longer\b|\bno matter\b|\bnothing but\b")
 # Chinese negation characters and words; the exceptions below mask words that contain them but do not negate.
-_ZH_NEG = re.compile(r"并非|而非|不是|不会|不能|没有|无关|并不|不再|不属于|不|没|无|非|未|别")
+_ZH_NEG = re.compile(
+    r"并非|而非|不是|不会|不能|没有|无关|并不|不再|不属于|避免|无需|不必|不用|省去|免去|不|没|无|非|未|别"
+)
 _ZH_NEG_EXCEPT = re.compile(
     r"不断|不同|不少|不仅|不过|不错|不久|不管|不论|差不多|不得不|不停|无论|无穷|非线性|非常|非负|非零|"
     r"未来|未知|无数|不一样|不等|无监督|非监督|不可微"
 )
-# Words that say a quantity goes up or down. Only used to catch answers that reverse a point's direction.
+# Words that say a quantity goes up or down, to catch answers that reverse a point ("training error rises").
 _EN_UP = {
-    "rise", "rises", "rising", "rose", "increase", "increases", "increased", "increasing", "higher", "grow",
-    "grows", "growing", "grew", "larger", "bigger", "up", "worsens", "explode", "explodes", "exploding",
+    "rise", "rises", "rising", "rose", "increase", "increases", "increased", "increasing", "higher", "high",
+    "grow", "grows", "growing", "grew", "larger", "large", "bigger", "big", "up", "explode", "explodes",
+    "exploding", "more",
 }  # fmt: skip
 _EN_DOWN = {
     "fall", "falls", "falling", "fell", "drop", "drops", "dropped", "decrease", "decreases", "decreased",
-    "decreasing", "lower", "smaller", "shrink", "shrinks", "shrinking", "down", "reduce", "reduces", "reduced",
-    "declines", "vanish", "vanishes", "vanishing",
+    "decreasing", "lower", "low", "smaller", "small", "shrink", "shrinks", "shrinking", "down", "reduce",
+    "reduces", "reduced", "declines", "vanish", "vanishes", "vanishing", "less", "fewer", "tiny",
 }  # fmt: skip
-_ZH_UP = re.compile(r"上升|升高|增加|增大|变大|更高|较高|偏高|提高|变高|增长|越来越大|变多|爆炸|更大")
-_ZH_DOWN = re.compile(r"下降|降低|减少|减小|变小|更低|较低|偏低|变低|越来越小|变少|消失|更小")
+_ZH_UP = re.compile(r"上升|升高|增加|增大|变大|更高|较高|偏高|提高|变高|增长|越来越大|变多|爆炸|更大|很大|过大|高|大")
+_ZH_DOWN = re.compile(r"下降|降低|减少|减小|变小|更低|较低|偏低|变低|越来越小|变少|消失|更小|很小|过小|低|小")
+# Words that contain 高/低/大/小 without saying a quantity moved.
+_ZH_DIR_EXCEPT = re.compile(
+    r"高维|高效|高斯|高阶|低维|低秩|大模型|大量|大小|大型|最大|小批量|大规模|大多|从小到大|大致|扩大"
+)
+_DIRECTION_WINDOW_EN = 4  # words between a term and the direction word that describes it
+_DIRECTION_WINDOW_ZH = 6  # characters, likewise
 # Clause boundaries: punctuation and contrastive conjunctions, which end a negation's reach.
 _CLAUSE_SPLIT = re.compile(
     r"[.;:!?。；：！？,，、\n()（）]|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b|\bso\b|\bbecause\b|但是|但|而是|然而|却|因为|所以"
@@ -70,7 +80,8 @@ _NEG_WINDOW_ZH = 4  # characters between a Chinese negator and its term
 def normalise(text: str) -> str:
     """Full-width → ASCII, lower case, one kind of apostrophe and hyphen-as-space, single spaces."""
     text = unicodedata.normalize("NFKC", text).lower()
-    text = text.replace("’", "'").replace("‘", "'").replace("-", " ").replace("‐", " ")
+    text = text.replace("’", "'").replace("‘", "'")
+    text = re.sub(r"[-‐‑–—−]", " ", text)  # hyphens, dashes and the minus sign all separate words
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -92,8 +103,11 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     t = normalise(term)
     if _CJK.search(t):
         return re.compile(re.escape(t).replace(r"\ ", r"\s*"))
-    # Latin: match at a word start; allow inflections (overfit → overfitting) unless the term is tiny.
+    # Latin: match at a word start; allow inflections (overfit → overfitting, recompute → recomputing)
+    # unless the term is tiny.
     tail = r"(?![a-z0-9])" if len(t) <= 2 else ""
+    if len(t) >= 6 and t.endswith("e") and t[-2].isalpha():
+        t, tail = t[:-1], "(?:e|ing|ed|es|ation)"
     return re.compile(r"(?<![a-z0-9])" + re.escape(t).replace(r"\ ", r"\s*") + tail)
 
 
@@ -133,8 +147,9 @@ def _direction_spans(clause: str) -> list[tuple[int, int, int]]:
     """(start, end, +1 up / -1 down) for each direction word in a clause."""
     found = [(m.start(), m.end(), 1) for m in re.finditer(r"[a-z]+", clause) if m.group() in _EN_UP]
     found += [(m.start(), m.end(), -1) for m in re.finditer(r"[a-z]+", clause) if m.group() in _EN_DOWN]
-    found += [(m.start(), m.end(), 1) for m in _ZH_UP.finditer(clause)]
-    found += [(m.start(), m.end(), -1) for m in _ZH_DOWN.finditer(clause)]
+    masked = _ZH_DIR_EXCEPT.sub(lambda m: "#" * len(m.group()), clause)
+    found += [(m.start(), m.end(), 1) for m in _ZH_UP.finditer(masked)]
+    found += [(m.start(), m.end(), -1) for m in _ZH_DOWN.finditer(masked)]
     return found
 
 
@@ -167,14 +182,26 @@ def _is_negated(clause: str, start: int, end: int) -> bool:
     return False
 
 
-def direction_of(clause: str) -> int:
-    """+1 if the clause says something goes up, -1 down, 0 if neither or both (negations flip a word)."""
-    cues = _negation_spans(clause)
-    total = 0
-    for ds, _, sign in _direction_spans(clause):
-        flipped = any(_precedes(clause, ce, ds) for _, ce in cues)
-        total += -sign if flipped else sign
-    return (total > 0) - (total < 0)
+def direction_near(clause: str, start: int, end: int) -> int:
+    """+1 / -1 if the direction word nearest to a term (within a few words) says it goes up / down, else 0.
+
+    A negation just before the direction word flips it ("does not go down" is up)."""
+    best: tuple[int, int] | None = None
+    for ds, de, sign in _direction_spans(clause):
+        if de <= start:
+            gap = _gap(clause, de, start)
+        elif ds >= end:
+            gap = _gap(clause, end, ds)
+        else:
+            continue
+        window = (
+            _DIRECTION_WINDOW_ZH if _CJK.search(clause[min(de, end) : max(ds, start)] or "x") else _DIRECTION_WINDOW_EN
+        )
+        if gap > window or (best is not None and gap >= best[0]):
+            continue
+        flipped = any(_precedes(clause, ce, ds) for _, ce in _negation_spans(clause))
+        best = (gap, -sign if flipped else sign)
+    return best[1] if best else 0
 
 
 # ------------------------------------------------------------------------------------------ results
@@ -266,6 +293,13 @@ class Grader:
         self._lock = threading.Lock()
         self._point_vectors: dict[str, list[float]] = {}
         self._patterns: dict[tuple[str, ...], list[re.Pattern[str]]] = {}
+        self._directions: dict[tuple[str, ...], list[int]] = {}
+
+    def with_calibration(self, calibration: Calibration) -> Grader:
+        """The same grader (model, glossary, caches) with other thresholds."""
+        other = Grader(self.embedder, self.glossary, calibration, self.max_chars)
+        other._point_vectors = self._point_vectors
+        return other
 
     # -------------------------------------------------------------------------------- embeddings
 
@@ -278,11 +312,11 @@ class Grader:
                     self._embedder = factory() if callable(factory) else factory
         return self._embedder
 
-    def _similarities(self, points: list[KeyPoint], answer_clauses: list[str]) -> list[float]:
-        """Best cosine between each point and any clause (or the whole answer)."""
+    def _similarities(self, points: list[KeyPoint], answer_clauses: list[str]) -> list[float | None]:
+        """Best cosine between each point and any sentence (or the whole answer); None without a model."""
         embedder = self.embedder
         if embedder is None or not answer_clauses:
-            return [0.0] * len(points)
+            return [None] * len(points)
         missing = [p.point for p in points if p.point not in self._point_vectors]
         vectors = embedder.embed_documents(missing + answer_clauses)
         for text, vec in zip(missing, vectors, strict=False):
@@ -334,12 +368,37 @@ class Grader:
             self._patterns[key] = [_term_pattern(t) for t in expand_with_glossary(group, self.glossary)]
         return self._patterns[key]
 
+    def _mentions(self, group: list[str], sentences: list[str]) -> list[Mention]:
+        found: dict[tuple[int, int], Mention] = {}
+        for n, sentence in enumerate(sentences):
+            for pattern in self._patterns_for(group):
+                for m in pattern.finditer(sentence):
+                    if (n, m.start()) not in found:
+                        found[(n, m.start())] = Mention(n, m.start(), m.end(), sentence)
+        return sorted(found.values(), key=lambda x: (x.sentence, x.start))
+
+    def _expected_directions(self, kp: KeyPoint) -> list[int]:
+        """For each term group, the direction the point itself gives it ("training error *rises*"), else 0."""
+        key = (kp.point, *(t for g in kp.terms for t in g))
+        cached = self._directions.get(key)
+        if cached is None:
+            point_sentences = sentences(kp.point)
+            cached = []
+            for group in kp.terms:
+                signs = [m.direction() for m in self._mentions(group, point_sentences)]
+                cached.append(next((d for d in signs if d), 0))
+            self._directions[key] = cached
+        return cached
+
     def _grade_open(self, item: Item, body: OpenItem, answer: str) -> Grade:
         answer_lang = language_of(answer)
         limits = self.calibration.for_pair(answer_lang, item.lang)
-        parts = clauses(answer)
+        parts = sentences(answer)
         sims = self._similarities(body.key_points, [answer, *_sentences(answer)])
-        results = [self._judge_point(kp, parts, sim, limits) for kp, sim in zip(body.key_points, sims, strict=True)]
+        subjects = subject_groups(body.key_points)
+        results = [
+            self._judge_point(kp, parts, sim, limits, subjects) for kp, sim in zip(body.key_points, sims, strict=True)
+        ]
         made = sum(r.hit for r in results)
         score = round(made / len(results), 3)
         contradiction = any(r.contradicted for r in results)
@@ -355,50 +414,147 @@ class Grader:
             answer_lang=answer_lang,
         )
 
-    def _judge_point(self, kp: KeyPoint, parts: list[str], sim: float, limits: Thresholds) -> PointResult:
-        matched = 0
-        denied = 0  # groups whose every mention is negated
-        negated_any = False
-        term_clauses: list[str] = []
-        for group in kp.terms:
-            hits: list[tuple[str, bool]] = []
-            for clause in parts:
-                for pattern in self._patterns_for(group):
-                    for m in pattern.finditer(clause):
-                        hits.append((clause, _is_negated(clause, m.start(), m.end())))
-            if not hits:
-                continue
-            matched += 1
-            term_clauses.extend(c for c, _ in hits)
-            if any(neg for _, neg in hits):
-                negated_any = True
-            if all(neg for _, neg in hits):
-                denied += 1
+    def _judge_point(
+        self,
+        kp: KeyPoint,
+        parts: list[str],
+        similarity: float | None,
+        limits: Thresholds,
+        subjects: list[tuple[str, ...]],
+    ) -> PointResult:
+        """Without a model (similarity None) the floor is not applied and paraphrases are not accepted."""
+        sim = 0.0 if similarity is None else similarity
+        floor = 0.0 if similarity is None else limits.floor
+        groups = [self._mentions(g, parts) for g in kp.terms]
+        own = next((tuple(g) for g in kp.terms if tuple(g) in subjects), None)
+        if own is not None:  # "BERT masks …" must not count for GPT: a mention belongs to its nearest subject
+            others = [
+                (self._mentions(list(s), parts), s == own) for s in subjects
+            ]  # every subject's mentions, flagged if it is this point's
+            groups = [
+                ms if tuple(g) == own else [m for m in ms if _belongs(m, others)]
+                for g, ms in zip(kp.terms, groups, strict=True)
+            ]
         total = len(kp.terms)
+        matched = sum(bool(ms) for ms in groups)
 
         def result(hit: bool, contradicted: bool, why: str) -> PointResult:
             return PointResult(kp.point, hit, matched, total, round(sim, 3), contradicted, why)
 
         if kp.polarity == "negative":
-            if matched == total and not negated_any:
-                return result(False, True, "asserts what the point denies")
-            if matched == total:
+            if matched < total:
+                return result(False, False, "does not address the point")
+            if any(m.negated() or m.hypothetical() for ms in groups for m in ms):
                 return result(True, False, "denies the term, as the point requires")
-            return result(False, False, "does not address the point")
-        if denied and denied == matched:
-            return result(False, True, "denies the point's terms")
-        want = direction_of(normalise(kp.point))
-        if want and matched:
-            said = {direction_of(c) for c in term_clauses} - {0}
-            if said == {-want}:
-                return result(False, True, "says the opposite direction")
-        if matched == total:
-            if sim < limits.floor:
+            return result(False, True, "asserts what the point denies")
+
+        wants = self._expected_directions(kp)
+        # Sentences where every group is mentioned: the point is made there unless denied or reversed.
+        together = [n for n in range(len(parts)) if all(any(m.sentence == n for m in ms) for ms in groups)]
+        verdicts = [_contradiction([[m for m in ms if m.sentence == n] for ms in groups], wants) for n in together]
+        if together and all(verdicts):
+            return result(False, True, verdicts[0])
+        if together:
+            if sim < floor:
                 return result(False, False, f"terms present but unrelated (similarity {sim:.2f})")
-            return result(True, False, "all term groups present")
-        if matched and matched * 2 >= total and sim >= limits.paraphrase:
+            return result(True, False, "all term groups in one sentence")
+        if matched and (why := _contradiction(groups, wants)):
+            return result(False, True, why)
+        if matched == total and sim >= floor:
+            return result(True, False, "all term groups, across sentences")
+        if matched and matched * 2 >= total and similarity is not None and sim >= limits.paraphrase:
             return result(True, False, f"paraphrase: {matched}/{total} groups, similarity {sim:.2f}")
         return result(False, False, f"{matched}/{total} term groups, similarity {sim:.2f}")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One place a term group is named in the answer, with the sentence around it."""
+
+    sentence: int
+    start: int
+    end: int
+    text: str
+
+    def _clause(self) -> tuple[str, int, int]:
+        cs, ce = 0, len(self.text)
+        for b in _CLAUSE_SPLIT.finditer(self.text):
+            if b.end() <= self.start:
+                cs = b.end()
+            elif b.start() >= self.end:
+                ce = b.start()
+                break
+        return self.text[cs:ce], self.start - cs, self.end - cs
+
+    def negated(self) -> bool:
+        return _is_negated(*self._clause())
+
+    def direction(self) -> int:
+        return direction_near(*self._clause())
+
+    def hypothetical(self) -> bool:
+        """'Overfitting *would* mean low training error', '如果是过拟合…': named only to be ruled out."""
+        clause = self._clause()[0]
+        return bool(_HYPOTHETICAL.search(clause))
+
+
+_HYPOTHETICAL = re.compile(r"\b(?:if|would|were|suppose|supposing)\b|如果|假如|假设|要是|若是|若")
+
+
+def _contradiction(groups: list[list[Mention]], wants: list[int]) -> str:
+    """Why these mentions contradict a positive point ('' if they do not)."""
+    mentioned = [ms for ms in groups if ms]
+    if mentioned and all(all(m.negated() for m in ms) for ms in mentioned):
+        return "denies the point's terms"
+    for ms, want in zip(groups, wants, strict=True):
+        said = {m.direction() for m in ms} - {0} if want else set()
+        if said == {-want}:
+            return "says the opposite direction"
+    return ""
+
+
+def _belongs(mention: Mention, subjects: list[tuple[list[Mention], bool]]) -> bool:
+    """A mention belongs to the nearest subject named before it in its sentence (or after, if none before)."""
+    before = [
+        (mention.start - m.end, own)
+        for ms, own in subjects
+        for m in ms
+        if m.sentence == mention.sentence and m.end <= mention.start
+    ]
+    if before:
+        return min(before)[1]
+    after = [
+        (m.start - mention.end, own)
+        for ms, own in subjects
+        for m in ms
+        if m.sentence == mention.sentence and m.start >= mention.end
+    ]
+    return min(after)[1] if after else True
+
+
+_NAME = re.compile(r"^[A-Z][A-Za-z0-9.\- ]*$")
+
+
+def subject_groups(points: list[KeyPoint]) -> list[tuple[str, ...]]:
+    """Term groups that are names (["BERT"], ["GPT", "GPT-2"]), when two or more points each name a different one.
+
+    Those points compare named things, so an answer that swaps the names must not get credit."""
+    named = [
+        tuple(g)
+        for kp in points
+        for g in kp.terms
+        if all(_NAME.match(t) and sum(ch.isupper() for ch in t) >= 2 for t in g)
+    ]
+    distinct = list(dict.fromkeys(named))
+    return distinct if len(distinct) >= 2 else []
+
+
+_SENTENCE_SPLIT = re.compile(r"\.+(?:\s|$)|[;!?。；！？\n]+|\bwhile\b|\bwhereas\b")
+
+
+def sentences(text: str) -> list[str]:
+    """Normalised sentences: a key point's terms must meet in one of them (or count as spread out)."""
+    return [s.strip() for s in _SENTENCE_SPLIT.split(normalise(text)) if s and s.strip()]
 
 
 def _sentences(text: str) -> list[str]:
