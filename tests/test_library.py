@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import random
+import re
 import string
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from fileserver import Routes, closed_port, serve
 from pdfs import LOREM, paper_pdf
 
@@ -102,7 +106,9 @@ def test_add_unknown_document_keeps_it_as_the_learners_own(
 ) -> None:
     notes = tmp_path / "My Lecture Notes.md"
     notes.write_text("# Lecture 3\nKV caches trade memory for recomputation.\n", encoding="utf-8")
-    assert add_file(settings, readings, notes).doc_id == "user-my-lecture-notes"
+    result = add_file(settings, readings, notes)
+    assert re.fullmatch(r"user-my-lecture-notes-[0-9a-f]{8}", result.doc_id)
+    assert (settings.library_dir / f"{result.doc_id}.md").read_bytes() == notes.read_bytes()
 
 
 def test_add_as_the_wrong_reading_is_refused_unless_forced(
@@ -139,3 +145,232 @@ def test_fetch_gives_up_quickly_when_offline(settings: Settings, readings: Readi
     assert all(r.status == "failed" for r in open_ones)
     skipped = [r for r in open_ones if r.message.startswith("skipped (offline)")]
     assert len(skipped) == len(open_ones) - 2, "after two unreachable hosts the rest are not attempted"
+
+
+# ------------------------------------------------------------------------------------------ add never destroys
+
+
+def tutor_cli(*args: str, env: dict[str, str | None] | None = None) -> Result:
+    """The real `tutor` command in-process, as a user sees it: friendly errors, a wide terminal."""
+    from tutor.cli import main
+
+    full_env: dict[str, str | None] = {"PYTEST_CURRENT_TEST": None, "COLUMNS": "400"} | (env or {})
+    return CliRunner().invoke(main, list(args), env=full_env)
+
+
+def said(result: Result) -> str:
+    """Everything the command printed, with line wrapping undone."""
+    return " ".join((result.stdout + result.stderr).split())
+
+
+@pytest.fixture
+def attention_pdf(tmp_path: Path) -> Path:
+    return paper_pdf(
+        tmp_path / "1706.03762v5.pdf",
+        "Attention Is All You Need",
+        [("1 Introduction", LOREM * 40), ("3 Model Architecture", LOREM * 40)],
+    )
+
+
+def test_notes_titled_like_a_paper_never_replace_the_paper(
+    settings: Settings, attention_pdf: Path, tmp_path: Path
+) -> None:
+    """Issue 9: a 3-line note titled "My study notes on Attention Is All You Need" deleted the paper."""
+    assert tutor_cli("add", str(attention_pdf)).exit_code == 0
+    paper = settings.library_dir / "vaswani2017-attention.pdf"
+    original = paper.read_bytes()
+    notes = tmp_path / "my transformer notes.md"
+    notes.write_text("# My study notes on Attention Is All You Need\n\nQ, K and V are projections.\n", "utf-8")
+
+    added = tutor_cli("add", str(notes))
+    assert added.exit_code == 0, said(added)
+    assert "added as your own document" in said(added)
+    assert "replaced" not in said(added)
+    assert paper.read_bytes() == original
+    [own] = settings.library_dir.glob("user-my-transformer-notes-*.md")
+    assert own.read_bytes() == notes.read_bytes()
+
+    for extra in ([], ["--force"]):
+        refused = tutor_cli("add", str(notes), "--as", "vaswani2017-attention", *extra)
+        assert refused.exit_code == 1
+        assert "only replaced by the same kind of document" in said(refused), said(refused)
+        assert paper.read_bytes() == original
+
+
+def test_a_recognised_paper_does_not_replace_a_different_file_of_that_reading(
+    settings: Settings, attention_pdf: Path, tmp_path: Path
+) -> None:
+    assert tutor_cli("add", str(attention_pdf)).exit_code == 0
+    paper = settings.library_dir / "vaswani2017-attention.pdf"
+    original = paper.read_bytes()
+    other = paper_pdf(tmp_path / "attention-v2.pdf", "Attention Is All You Need", [("1 Introduction", LOREM * 3)])
+
+    done = tutor_cli("add", str(other))
+    assert done.exit_code == 0
+    assert "skipped" in said(done) and "--as vaswani2017-attention --force" in said(done)
+    assert paper.read_bytes() == original
+    assert sorted(p.name for p in settings.library_dir.iterdir()) == ["vaswani2017-attention.pdf"]
+
+
+def test_replacing_a_reading_needs_force_and_keeps_the_old_file_as_a_backup(
+    settings: Settings, readings: ReadingList, attention_pdf: Path, tmp_path: Path
+) -> None:
+    add_file(settings, readings, attention_pdf)
+    paper = settings.library_dir / "vaswani2017-attention.pdf"
+    original = paper.read_bytes()
+    newer = paper_pdf(tmp_path / "newer.pdf", "Attention Is All You Need", [("1 Introduction", LOREM * 5)])
+
+    with pytest.raises(LibraryError, match="differs from it. Add --force to replace it"):
+        add_file(settings, readings, newer, as_id="vaswani2017-attention")
+    assert paper.read_bytes() == original
+
+    result = add_file(settings, readings, newer, as_id="vaswani2017-attention", force=True)
+    assert result.status == "replaced"
+    assert paper.read_bytes() == newer.read_bytes()
+    assert result.backup is not None and result.backup.read_bytes() == original
+    assert str(result.backup) in result.note
+    assert add_file(settings, readings, newer, as_id="vaswani2017-attention").status == "unchanged"
+
+
+def test_two_chinese_file_names_get_their_own_documents(settings: Settings, tmp_path: Path) -> None:
+    """Issue 9: 注意力.md then 残差.md: the second replaced the first (both were `user-document`)."""
+    attention = tmp_path / "注意力.md"
+    attention.write_text("# 注意力\n\n注意力是一种加权求和。\n", "utf-8")
+    residual = tmp_path / "残差.md"
+    residual.write_text("# 残差\n\n残差连接让梯度直接回传。\n", "utf-8")
+    mixed = tmp_path / "my notes 注意力 ü.md"
+    mixed.write_text("# notes\n\nsoftmax of scaled scores\n", "utf-8")
+
+    for path in (attention, residual, mixed):
+        done = tutor_cli("add", str(path))
+        assert done.exit_code == 0, said(done)
+    names = sorted(p.name for p in settings.library_dir.iterdir() if p.is_file())
+    assert len(names) == 3
+    assert any(re.fullmatch(r"user-注意力-[0-9a-f]{8}\.md", n) for n in names), names
+    assert any(re.fullmatch(r"user-残差-[0-9a-f]{8}\.md", n) for n in names), names
+    assert any(re.fullmatch(r"user-my-notes-注意力-ü-[0-9a-f]{8}\.md", n) for n in names), names
+    contents = {(settings.library_dir / n).read_text("utf-8") for n in names}
+    assert contents == {p.read_text("utf-8") for p in (attention, residual, mixed)}
+
+
+def test_same_content_twice_is_a_no_op_and_new_content_never_overwrites(
+    settings: Settings, readings: ReadingList, tmp_path: Path
+) -> None:
+    notes = tmp_path / "kv.md"
+    notes.write_text("# KV cache\n\nKeys and values of earlier tokens are kept.\n", "utf-8")
+    first = add_file(settings, readings, notes)
+    again = add_file(settings, readings, notes)
+    assert (again.status, again.doc_id) == ("unchanged", first.doc_id)
+    copy = tmp_path / "copy of kv.md"
+    copy.write_bytes(notes.read_bytes())
+    assert add_file(settings, readings, copy).doc_id == first.doc_id, "same bytes under another name: no-op"
+
+    notes.write_text("# KV cache\n\nKeys and values of earlier tokens are kept, per layer.\n", "utf-8")
+    changed = add_file(settings, readings, notes)
+    assert changed.status == "added" and changed.doc_id != first.doc_id
+    assert changed.doc_id.startswith("user-kv-")
+    assert len(list(settings.library_dir.glob("user-kv-*.md"))) == 2, "the earlier version is still there"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        pytest.param(lambda d: Path("/dev/zero"), "is a device, not a document", id="dev-zero"),
+        pytest.param(lambda d: d, "is a directory; pass the files inside it", id="directory"),
+        pytest.param(lambda d: _loop(d), "is a symbolic link loop", id="symlink-loop"),
+        pytest.param(lambda d: _dangling(d), "is a broken symbolic link", id="dangling-symlink"),
+        pytest.param(lambda d: _fifo(d), "is a pipe or socket", id="fifo"),
+        pytest.param(lambda d: d / "nope.md", "no such file", id="missing"),
+    ],
+)
+def test_special_paths_each_get_the_right_message(
+    settings: Settings, tmp_path: Path, make: Callable[[Path], Path], message: str
+) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = make(folder)
+    done = tutor_cli("add", str(path))
+    assert done.exit_code == 1
+    assert message in said(done), said(done)
+    assert "Traceback" not in said(done)
+
+
+def _loop(folder: Path) -> Path:
+    (folder / "a.md").symlink_to(folder / "b.md")
+    (folder / "b.md").symlink_to(folder / "a.md")
+    return folder / "a.md"
+
+
+def _dangling(folder: Path) -> Path:
+    (folder / "gone.md").symlink_to(folder / "never-existed.md")
+    return folder / "gone.md"
+
+
+def _fifo(folder: Path) -> Path:
+    os.mkfifo(folder / "pipe.md")
+    return folder / "pipe.md"
+
+
+def test_an_oversized_file_is_refused_with_an_estimate_unless_forced(settings: Settings, tmp_path: Path) -> None:
+    """Issue 9: a 200 MB text file was accepted in 0.6 s and would have taken over half an hour to index."""
+    huge = tmp_path / "dump.txt"
+    with huge.open("wb") as f:
+        f.truncate(200_000_000)  # sparse: 200 MB by size, nothing on disk
+    done = tutor_cli("add", str(huge))
+    assert done.exit_code == 1
+    text = said(done)
+    assert "dump.txt is 200 MB; the limit for text files is 20 MB (TUTOR_LIBRARY_MAX_TEXT_MB)" in text
+    assert re.search(r"would take about \d+(\.\d)? (minutes|hours)", text), text
+    assert "--force" in text
+    assert not settings.library_dir.exists() or not any(settings.library_dir.iterdir())
+
+    big = tmp_path / "big.md"
+    big.write_text(("Attention weights are a softmax over scaled scores. " * 20 + "\n\n") * 1400, "utf-8")  # ~1.5 MB
+    env = {"TUTOR_LIBRARY_MAX_TEXT_MB": "1", "TUTOR_LIBRARY_WARN_SECONDS": "5"}
+    assert "the limit for text files is 1 MB" in said(tutor_cli("add", str(big), env=env))
+    forced = tutor_cli("add", str(big), "--force", env=env)
+    assert forced.exit_code == 0, said(forced)
+    assert re.search(r"big.md is large \(1.5 MB\): `tutor ingest` will take about \d+ seconds", said(forced))
+
+
+def test_remove_is_the_only_delete_and_says_what_it_deleted(
+    settings: Settings, readings: ReadingList, attention_pdf: Path, tmp_path: Path
+) -> None:
+    add_file(settings, readings, attention_pdf)
+    newer = paper_pdf(tmp_path / "newer.pdf", "Attention Is All You Need", [("1 Introduction", LOREM * 5)])
+    backup = add_file(settings, readings, newer, as_id="vaswani2017-attention", force=True).backup
+    assert backup is not None
+
+    done = tutor_cli("remove", "vaswani2017-attention")
+    assert done.exit_code == 0, said(done)
+    text = said(done)
+    assert f"deleted {settings.library_dir / 'vaswani2017-attention.pdf'}" in text
+    assert f"deleted {backup}" in text
+    assert "removed vaswani2017-attention: 2 file(s)" in text and "tutor ingest" in text
+    assert not list(settings.library_dir.rglob("*.pdf*"))
+
+    missing = tutor_cli("remove", "vaswani2017-atention")
+    assert missing.exit_code == 1 and "is not in the library" in said(missing)
+
+
+# ------------------------------------------------------------------------------------------ debug setting
+
+
+def test_debug_in_tutor_toml_shows_the_traceback(settings: Settings, tmp_path: Path) -> None:
+    """Issue 14: `debug` in tutor.toml was ignored (cli.py read TUTOR_DEBUG itself)."""
+    (tmp_path / "tutor.toml").write_text("debug = true\n", "utf-8")
+    done = tutor_cli("remove", "not-there")
+    assert isinstance(done.exception, LibraryError), "debug on: the error propagates with its traceback"
+
+
+@pytest.mark.parametrize("value", ["False", "false", "0"])
+def test_tutor_debug_false_means_off(settings: Settings, value: str) -> None:
+    """Issue 14: TUTOR_DEBUG=False turned debug on."""
+    done = tutor_cli("remove", "not-there", env={"TUTOR_DEBUG": value})
+    assert done.exit_code == 1 and isinstance(done.exception, SystemExit)
+    assert "not-there is not in the library" in said(done)
+
+
+def test_tutor_debug_true_shows_the_traceback(settings: Settings) -> None:
+    done = tutor_cli("remove", "not-there", env={"TUTOR_DEBUG": "1"})
+    assert isinstance(done.exception, LibraryError)

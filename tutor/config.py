@@ -66,6 +66,31 @@ class IngestSettings(_Group):
         le=1,
         description="Share of readable characters below which a PDF page counts as having no text layer.",
     )
+    keep_old_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long a replaced or removed document's old chunks stay in the index after the switch, "
+        "so a server in the middle of a question still finds them; the next ingest deletes them.",
+    )
+
+
+class LibrarySettings(_Group):
+    max_pdf_mb: float = Field(
+        default=100.0,
+        gt=0,
+        description="Largest PDF `tutor add` accepts without --force, in MB (the largest reading is ~3 MB, "
+        "a scanned textbook can be 60 MB).",
+    )
+    max_text_mb: float = Field(
+        default=20.0,
+        gt=0,
+        description="Largest text file (md, rst, html, txt) `tutor add` accepts without --force, in MB.",
+    )
+    warn_seconds: float = Field(
+        default=120.0,
+        ge=0,
+        description="`tutor add` warns with an estimate when indexing a file would take longer than this.",
+    )
 
 
 class FetchSettings(_Group):
@@ -132,6 +157,7 @@ class Settings(BaseSettings):
     chroma: ChromaSettings = Field(default_factory=ChromaSettings, description="The vector store.")
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Passage embedding.")
     ingest: IngestSettings = Field(default_factory=IngestSettings, description="Loading and splitting.")
+    library: LibrarySettings = Field(default_factory=LibrarySettings, description="Adding files to the library.")
     fetch: FetchSettings = Field(default_factory=FetchSettings, description="Downloading readings.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Finding passages.")
     llm: LlmSettings = Field(default_factory=LlmSettings, description="The answer backend.")

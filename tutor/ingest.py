@@ -1,9 +1,9 @@
 """load → split → embed → upsert, incremental by content hash.
 
-Per document: its new chunks are added under ids that include the new content hash, then the
-manifest is committed (atomic rename), then the old version's chunks are deleted. A crash at any
-point leaves the last committed version searchable; the next run sweeps the leftovers and redoes
-the unfinished document.
+Per document: its new chunks are added under ids keyed by document and content hash, then the
+manifest switches to the new version (atomic write, new generation), and the old version is retired;
+a later ingest deletes retired chunks (see tutor.store). A crash or kill -9 at any point leaves the last
+committed version searchable; the next run sweeps the leftovers and redoes the unfinished document.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from tutor.config import Settings
 from tutor.errors import DocumentError
-from tutor.library import list_library
+from tutor.library import drop_backups, list_library
 from tutor.loaders import Block, LoadedDocument, load_file
 from tutor.notes import NoteFile, find_note_files, level_of_heading
 from tutor.readings import ReadingList
-from tutor.store import ManifestEntry, Store
+from tutor.store import ManifestEntry, Store, version_of
 
 SPLITTER_VERSION = "2"  # bump when splitting changes, so every document is re-chunked
 _BATCH = 64
@@ -174,28 +174,32 @@ def chunk_body(page_content: str) -> str:
 def ingest(
     settings: Settings, readings: ReadingList, store: Store, reporter: Reporter | None = None
 ) -> list[IngestRow]:
+    """Bring the index in line with the library and the notes; one ingest at a time per data folder."""
     reporter = reporter or SilentReporter()
-    manifest = store.manifest
-    store.sweep_uncommitted()
-    rows: list[IngestRow] = []
-    sources = discover_sources(settings, readings)
-    for source in sources:
-        rows.append(_ingest_one(settings, store, source, reporter))
+    with store.writing(on_wait=getattr(reporter, "waiting", None)):
+        store.sweep()  # what an interrupted run left, and old versions past their grace period
+        rows: list[IngestRow] = []
+        sources = discover_sources(settings, readings)
+        for source in sources:
+            rows.append(_ingest_one(settings, store, source, reporter))
 
-    present = {s.doc_id for s in sources}
-    for doc_id in sorted(set(manifest.docs) - present):
-        entry = manifest.docs.pop(doc_id)
-        manifest.save()
-        store.delete_where({"doc_id": doc_id})
-        row = IngestRow(doc_id, entry.title, entry.pages, 0, "removed", "no longer in the library")
-        reporter.finish(row)
-        rows.append(row)
+        present = {s.doc_id for s in sources}
+        for doc_id in sorted(set(store.manifest.docs) - present):
+            entry = store.manifest.docs[doc_id]
+            store.commit(doc_id, None)
+            row = IngestRow(doc_id, entry.title, entry.pages, 0, "removed", "no longer in the library")
+            reporter.finish(row)
+            rows.append(row)
+        store.sweep()
+        for row in rows:
+            if row.status != "failed":  # the file now in the library is indexed: its predecessor can go
+                drop_backups(settings, row.doc_id)
     return rows
 
 
 def _ingest_one(settings: Settings, store: Store, source: Source, reporter: Reporter) -> IngestRow:
-    manifest = store.manifest
-    previous = manifest.docs.get(source.doc_id)
+    """Write the new version's chunks, then switch the manifest to it; the old version is only retired."""
+    previous = store.manifest.docs.get(source.doc_id)
     doc_hash = content_hash(source.path, settings)
     if previous and previous.doc_hash == doc_hash:
         row = IngestRow(source.doc_id, source.title, previous.pages, previous.chunks, "unchanged")
@@ -212,17 +216,19 @@ def _ingest_one(settings: Settings, store: Store, source: Source, reporter: Repo
         reporter.finish(row)
         return row
 
+    version = version_of(source.doc_id, doc_hash)
     reporter.start(source, len(chunks))
     for start in range(0, len(chunks), _BATCH):
         batch = chunks[start : start + _BATCH]
-        store.add([c.text for c in batch], [c.metadata for c in batch], [c.id for c in batch])
+        # Chunk ids are <doc_id>@<hash>#<n> and carry `version`: keyed by document and content, so two
+        # files with the same bytes never share chunks and an old version is untouched until it is retired.
+        metadatas = [{**c.metadata, "version": version} for c in batch]
+        store.add([c.text for c in batch], metadatas, [c.id for c in batch])
         reporter.advance(len(batch))
-    manifest.docs[source.doc_id] = ManifestEntry(
-        doc_hash, source.reading_id, source.title, str(source.path), loaded.pages, len(chunks)
+    store.commit(
+        source.doc_id,
+        ManifestEntry(doc_hash, source.reading_id, source.title, str(source.path), loaded.pages, len(chunks)),
     )
-    manifest.save()
-    if previous:
-        store.delete_where({"$and": [{"doc_id": source.doc_id}, {"doc_hash": {"$ne": doc_hash}}]})
     row = IngestRow(
         source.doc_id,
         source.title,

@@ -1,13 +1,24 @@
 """Files on disk: the library folder, fetching open-access readings, importing local files.
 
 A library file is named ``<doc_id>.<ext>``: the doc id is a reading id from the reading list, or
-``user-<name>`` for a learner's own document. That one rule is how ingest knows what a file is.
+``user-<slug>-<content hash>`` for a learner's own document. That one rule is how ingest knows what a
+file is. Nothing here deletes a file except `remove_doc`; a replaced reading's old file waits in
+``library/.backup/`` until the new one is indexed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import difflib
+import errno
+import hashlib
+import os
 import re
 import shutil
+import stat
+import tempfile
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -58,7 +69,7 @@ def list_library(settings: Settings, readings: ReadingList) -> list[LibraryFile]
         return []
     files = []
     for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+        if path.is_file() and not path.name.startswith(".") and path.suffix.lower() in SUPPORTED_SUFFIXES:
             files.append(LibraryFile(path.stem, path, readings.by_id.get(path.stem)))
     return files
 
@@ -75,7 +86,8 @@ def opening_text(path: Path) -> str:
     """The first pages or characters of a file: enough to recognise which document it is."""
     if path.suffix.lower() == ".pdf":
         return "\n".join(read_pdf_pages(path, _VERIFY_PAGES))
-    return path.read_text(encoding="utf-8", errors="replace")[:_VERIFY_CHARS]
+    with path.open(encoding="utf-8", errors="replace") as f:
+        return f.read(_VERIFY_CHARS)
 
 
 def is_document(path: Path, reading: Reading) -> bool:
@@ -92,7 +104,12 @@ def match_reading(path: Path, readings: ReadingList) -> Reading | None:
 
 # ------------------------------------------------------------------------------------------ add
 
-AddStatus = Literal["added", "replaced", "unchanged"]
+AddStatus = Literal["added", "replaced", "unchanged", "skipped"]
+_BACKUP_DIR = ".backup"
+_INCOMING_DIR = ".incoming"
+# Measured with bench/ingest.py on 2 cores (multilingual USE): ~7 PDF pages and ~50 chunks a second.
+_PDF_PAGES_PER_SECOND = 7.0
+_CHUNKS_PER_SECOND = 50.0
 
 
 @dataclass(frozen=True)
@@ -101,58 +118,280 @@ class AddResult:
     doc_id: str
     status: AddStatus
     note: str = ""
+    warning: str = ""  # e.g. how long indexing a large file will take
+    backup: Path | None = None  # the replaced file, kept until the next successful ingest
 
 
-def _user_doc_id(path: Path) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "document"
-    return f"user-{slug}"
+def format_of(path: Path) -> str:
+    """The document kind of a path by its suffix, or a LibraryError naming the supported ones."""
+    fmt = SUPPORTED_SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise LibraryError(f"{path.name}: unsupported file type {path.suffix or '(none)'}. Supported: {supported}.")
+    return fmt
+
+
+def check_regular_file(path: Path) -> int:
+    """The size of path if it is a readable regular file; otherwise say exactly what it is instead."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LibraryError(
+                f"{path}: is a symbolic link loop (it leads back to itself); pass the file itself."
+            ) from exc
+        if exc.errno == errno.ENOENT and path.is_symlink():
+            raise LibraryError(f"{path}: is a broken symbolic link (to {os.readlink(path)}).") from exc
+        if exc.errno == errno.ENOENT:
+            raise LibraryError(f"{path}: no such file.") from exc
+        raise LibraryError(f"{path}: cannot be read ({exc.strerror}).") from exc
+    mode = st.st_mode
+    if stat.S_ISDIR(mode):
+        raise LibraryError(f"{path}: is a directory; pass the files inside it (e.g. `tutor add {path}/*.pdf`).")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise LibraryError(
+            f"{path}: is a device, not a document; pass a PDF, Markdown, reStructuredText, HTML or text file."
+        )
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        raise LibraryError(f"{path}: is a pipe or socket, not a file; save the document to a file and add that.")
+    if not stat.S_ISREG(mode):
+        raise LibraryError(f"{path}: is not a regular file.")
+    if not os.access(path, os.R_OK):
+        raise LibraryError(f"{path}: cannot be read (permission denied).")
+    return st.st_size
+
+
+def estimate_ingest_seconds(path: Path, fmt: str, size: int, settings: Settings) -> float:
+    """Rough indexing time at the measured rates: PDFs by page count, text by characters."""
+    if fmt == "pdf":
+        try:
+            from pypdf import PdfReader
+
+            pages = len(PdfReader(path).pages)
+        except Exception:  # noqa: BLE001 -- an unreadable PDF is reported by the checks that follow
+            return 0.0
+        return pages / _PDF_PAGES_PER_SECOND
+    step = max(1, settings.ingest.chunk_size - settings.ingest.chunk_overlap)
+    return size / step / _CHUNKS_PER_SECOND
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} seconds"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:.1f} hours"
+
+
+def check_size(settings: Settings, path: Path, fmt: str, size: int, force: bool) -> str:
+    """Refuse a file over the limit unless forced; return a warning with the estimate when it is large."""
+    limits = settings.library
+    limit_mb, variable = (
+        (limits.max_pdf_mb, "TUTOR_LIBRARY_MAX_PDF_MB")
+        if fmt == "pdf"
+        else (limits.max_text_mb, "TUTOR_LIBRARY_MAX_TEXT_MB")
+    )
+    seconds = estimate_ingest_seconds(path, fmt, size, settings)
+    mb = size / 1e6
+    if mb > limit_mb and not force:
+        kind = "PDF" if fmt == "pdf" else "text"
+        raise LibraryError(
+            f"{path.name} is {mb:,.0f} MB; the limit for {kind} files is {limit_mb:g} MB ({variable}). "
+            f"Indexing it would take about {_duration(seconds)}. Add --force to add it anyway."
+        )
+    if seconds > limits.warn_seconds:
+        return f"{path.name} is large ({mb:,.1f} MB): `tutor ingest` will take about {_duration(seconds)} for it."
+    return ""
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def user_doc_id(name: str, digest: str) -> str:
+    """`user-<readable slug>-<8 hex of the content hash>`: stable for the same file, distinct for different
+    content. The slug keeps letters of every script (注意力, ü), so Chinese file names stay readable."""
+    stem = unicodedata.normalize("NFKC", Path(name).stem).lower()
+    slug = re.sub(r"[\W_]+", "-", stem).strip("-").removeprefix("user-")
+    slug = slug[:48].strip("-") or "document"
+    return f"user-{slug}-{digest[:8]}"
+
+
+def _same_content(settings: Settings, size: int, digest: str) -> Path | None:
+    """A library file with exactly these bytes (sizes compared first, so this rarely hashes anything)."""
+    if not settings.library_dir.is_dir():
+        return None
+    for path in sorted(settings.library_dir.iterdir()):
+        if (
+            path.is_file()
+            and not path.name.startswith(".")
+            and path.suffix.lower() in SUPPORTED_SUFFIXES
+            and path.stat().st_size == size
+            and file_digest(path) == digest
+        ):
+            return path
+    return None
+
+
+def _backup(settings: Settings, existing: Path) -> Path:
+    """Move a replaced file aside; `drop_backups` deletes it once the new file is indexed."""
+    folder = settings.library_dir / _BACKUP_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    n = 0
+    while (target := folder / f"{stamp}-{n}--{existing.name}").exists():
+        n += 1  # two replacements in one second must not overwrite the first backup
+    os.replace(existing, target)
+    return target
+
+
+def list_backups(settings: Settings, doc_id: str) -> list[Path]:
+    folder = settings.library_dir / _BACKUP_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if Path(p.name.partition("--")[2]).stem == doc_id)
+
+
+def drop_backups(settings: Settings, doc_id: str) -> list[Path]:
+    """Called after doc_id's current file was indexed: its replaced predecessors are no longer needed."""
+    dropped = list_backups(settings, doc_id)
+    for path in dropped:
+        path.unlink(missing_ok=True)
+    return dropped
+
+
+@contextlib.contextmanager
+def _incoming(settings: Settings, path: Path) -> Iterator[Path]:
+    """A private copy of path inside the library folder, under the same name (so messages name the user's
+    file). Everything is decided on the copy, which is then renamed into place: a file that changes while
+    it is added cannot end up half-copied or under a hash of other bytes."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{_INCOMING_DIR}-", dir=settings.library_dir))
+    try:
+        staged = folder / path.name
+        try:
+            shutil.copyfile(path, staged)
+        except OSError as exc:
+            raise LibraryError(f"{path}: cannot be copied into the library ({exc.strerror}).") from exc
+        yield staged
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _target(settings: Settings, doc_id: str, path: Path) -> Path:
+    suffix = path.suffix.lower()
+    return settings.library_dir / f"{doc_id}{'.md' if suffix == '.markdown' else suffix}"
 
 
 def add_file(
     settings: Settings, readings: ReadingList, path: Path, as_id: str | None = None, force: bool = False
 ) -> AddResult:
-    """Copy a local file into the library under the reading id it belongs to."""
-    if not path.exists():
-        raise LibraryError(f"{path}: no such file.")
-    if not path.is_file():
-        raise LibraryError(f"{path}: is a directory; pass the files inside it.")
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise LibraryError(f"{path.name}: unsupported file type {suffix or '(none)'}. Supported: {supported}.")
+    """Copy a local file into the library. Never deletes or overwrites anything by itself.
 
-    note = ""
-    if as_id is not None:
-        reading = readings.get(as_id)
-        if not force and not is_document(path, reading):
-            raise LibraryError(
-                f"{path.name} does not look like {reading.id} (could not find {reading.verify_phrase!r} "
-                "in its first pages; a scan without a text layer cannot be checked). "
-                "If it is the right file, add it again with --force."
-            )
-        doc_id = reading.id
-    else:
-        matched = match_reading(path, readings)
-        doc_id = matched.id if matched else _user_doc_id(path)
-        note = f"recognised as {matched.id}" if matched else "added as your own document"
-
+    With ``as_id`` the file becomes that reading: its title must be found (unless forced), and an
+    existing different file for the reading is only replaced by the same kind of document and with
+    ``force``, the old one kept as a backup. Without ``as_id``, a file whose title is a reading's fills
+    that reading's empty place; anything else becomes the learner's own document under an id of its
+    own. The same content twice is a no-op.
+    """
+    size = check_regular_file(path)
+    fmt = format_of(path)
+    warning = check_size(settings, path, fmt, size, force)
     settings.library_dir.mkdir(parents=True, exist_ok=True)
-    existing = find_in_library(settings, doc_id)
-    target = settings.library_dir / f"{doc_id}{'.md' if suffix == '.markdown' else suffix}"
-    if existing and existing.read_bytes() == path.read_bytes():
-        return AddResult(path, doc_id, "unchanged", note)
-    if existing:
-        existing.unlink()
-    shutil.copyfile(path, target)
-    return AddResult(path, doc_id, "replaced" if existing else "added", note)
+    with _incoming(settings, path) as staged:
+        digest = file_digest(staged)
+        if as_id is not None:
+            result = _add_as(settings, readings.get(as_id), path, staged, fmt, digest, force)
+        else:
+            result = _add_recognised(settings, readings, path, staged, fmt, size, digest)
+    return dataclasses.replace(result, warning=warning) if result.status in ("added", "replaced") else result
 
 
-def remove_doc(settings: Settings, doc_id: str) -> Path:
-    path = find_in_library(settings, doc_id)
-    if path is None:
-        raise LibraryError(f"{doc_id} is not in the library ({settings.library_dir}).")
-    path.unlink()
-    return path
+def _add_as(
+    settings: Settings, reading: Reading, path: Path, staged: Path, fmt: str, digest: str, force: bool
+) -> AddResult:
+    if not force and not is_document(staged, reading):
+        raise LibraryError(
+            f"{path.name} does not look like {reading.id} (could not find {reading.verify_phrase!r} "
+            "in its first pages; a scan without a text layer cannot be checked). "
+            "If it is the right file, add it again with --force."
+        )
+    existing = find_in_library(settings, reading.id)
+    if existing is None:
+        os.replace(staged, _target(settings, reading.id, path))
+        return AddResult(path, reading.id, "added")
+    if file_digest(existing) == digest:
+        return AddResult(path, reading.id, "unchanged", f"the library already has this file as {existing.name}")
+    old_fmt = SUPPORTED_SUFFIXES[existing.suffix.lower()]
+    if fmt != old_fmt:
+        raise LibraryError(
+            f"{reading.id} is in the library as a {old_fmt} file ({existing.name}) and {path.name} is a {fmt} "
+            f"file; a reading is only replaced by the same kind of document. To swap it anyway, run "
+            f"`tutor remove {reading.id}` first."
+        )
+    if not force:
+        raise LibraryError(
+            f"{reading.id} is already in the library ({existing.name}, {existing.stat().st_size / 1e6:.1f} MB) "
+            f"and {path.name} differs from it. Add --force to replace it; the old file is kept as a backup "
+            "until the next successful `tutor ingest`."
+        )
+    backup = _backup(settings, existing)
+    os.replace(staged, _target(settings, reading.id, path))
+    note = f"the old {existing.name} is kept at {backup} until the next successful ingest"
+    return AddResult(path, reading.id, "replaced", note, backup=backup)
+
+
+def _add_recognised(
+    settings: Settings, readings: ReadingList, path: Path, staged: Path, fmt: str, size: int, digest: str
+) -> AddResult:
+    same = _same_content(settings, size, digest)
+    if same is not None:
+        return AddResult(path, same.stem, "unchanged", f"the library already has this content as {same.name}")
+    matched = match_reading(staged, readings)
+    if matched is not None and fmt == matched.format:
+        existing = find_in_library(settings, matched.id)
+        if existing is None:
+            os.replace(staged, _target(settings, matched.id, path))
+            return AddResult(path, matched.id, "added", f"recognised as {matched.id} by its title")
+        return AddResult(
+            path,
+            matched.id,
+            "skipped",
+            f"its title is {matched.id}'s, which is already in the library as {existing.name}; nothing was "
+            f"changed. To replace that file: `tutor add {path} --as {matched.id} --force`",
+        )
+    doc_id = user_doc_id(path.name, digest)
+    os.replace(staged, _target(settings, doc_id, path))
+    note = "added as your own document"
+    if matched is not None:
+        note += f" (it mentions {matched.id}'s title, but that reading is a {matched.format} file)"
+    return AddResult(path, doc_id, "added", note)
+
+
+@dataclass(frozen=True)
+class RemoveResult:
+    doc_id: str
+    removed: list[Path]  # the library file(s), then any backups
+    bytes: int
+
+
+def remove_doc(settings: Settings, doc_id: str) -> RemoveResult:
+    """The only way a document leaves the library: its file(s) and backups, each named in the result."""
+    files = [settings.library_dir / f"{doc_id}{s}" for s in SUPPORTED_SUFFIXES]
+    found = [p for p in files if p.is_file()] + list_backups(settings, doc_id)
+    if not found:
+        known = [f.stem for f in settings.library_dir.iterdir() if f.is_file()] if settings.library_dir.is_dir() else []
+        close = difflib.get_close_matches(doc_id, known, n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(close)}?" if close else " `tutor status` lists what is there."
+        raise LibraryError(f"{doc_id} is not in the library ({settings.library_dir}).{hint}")
+    total = 0
+    for path in found:
+        total += path.stat().st_size
+        path.unlink()
+    return RemoveResult(doc_id, found, total)
 
 
 # ------------------------------------------------------------------------------------------ fetch

@@ -210,6 +210,7 @@ class Retriever:
 
     def retrieve(self, question: str, history: Sequence[str] = (), lang: str | None = None) -> Retrieval:
         start = time.perf_counter()
+        self.store.refresh()  # another process's ingest becomes visible here, before any search
         cfg = self.settings.retrieval
         resolved = resolve_follow_up(question, history)
         lang = lang or detect_language(question)
