@@ -26,6 +26,7 @@ from tutor.library import find_in_library, list_library  # noqa: E402
 from tutor.readings import Reading  # noqa: E402
 from tutor.ui.pathmap import render_path_map  # noqa: E402
 from tutor.ui.render import answer_markdown, safe  # noqa: E402
+from tutor.ui.study_tab import build_study_tab  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +264,7 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
                         elem_id="glossary",
                     )
                     needle.change(ui.glossary_rows, needle, table, concurrency_limit=None)
+                build_study_tab(app, settings, tutor)
 
         question.submit(ui.respond, inputs, outputs, **answer_options)
         send.click(ui.respond, inputs, outputs, api_name="respond", **answer_options)
