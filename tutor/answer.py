@@ -10,48 +10,28 @@ themselves are done here once for both.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from tutor.citations import (
-    Citation,
-    ReadNext,
-    best_sentences,
-    clean_text,
-    drop_unknown_markers,
-    make_citation,
-    markers_in,
-    read_next,
-    sentences,
-)
+from tutor.card import Background, Card, CardMaker, Quote
+from tutor.catalog import ReadingCatalog
+from tutor.citations import Citation, ReadNext, drop_unknown_markers, markers_in
 from tutor.config import LEVELS, Settings
+from tutor.conversation import Turn, as_turns
 from tutor.errors import TutorError
+from tutor.facets import FacetIndex
 from tutor.glossary import Glossary, load_glossary
-from tutor.notes import NoteFile, Notes, load_notes
+from tutor.notes import Notes, load_notes
 from tutor.prompts import CANNOT_ANSWER, load_prompt
+from tutor.qa import load_qa
 from tutor.readings import ReadingList, load_reading_list
-from tutor.retrieve import Retrieval, Retriever, tokenize
+from tutor.retrieve import Retrieval, Retriever
 from tutor.store import Store
+from tutor.vectors import VectorCache
 
-QUOTE_RELEVANCE = 0.9  # quote passages at least this close to the best one; the rest are still cited
 LANGUAGE_NAMES = {"en": "English", "zh": "Simplified Chinese (简体中文)"}
-CARD = {
-    "en": {
-        "readings": "What the readings say",
-        "closest": "The closest passages in the readings",
-        "beginner": "beginner",
-        "intermediate": "intermediate",
-        "expert": "expert",
-    },
-    "zh": {
-        "readings": "原文怎么说",
-        "closest": "阅读材料中最接近的段落",
-        "beginner": "入门",
-        "intermediate": "进阶",
-        "expert": "专家",
-    },
-}
 
 
 class QuestionError(TutorError):
@@ -62,24 +42,16 @@ class BackendUnavailable(TutorError):
     """The LLM server could not be used; the tutor falls back to the offline card."""
 
 
-@dataclass(frozen=True)
-class Source:
-    """A numbered source handed to a backend: its citation and the full text behind it."""
-
-    citation: Citation
-    text: str
-    relevance: float = 0.0  # dense similarity to the question; the card quotes only close matches
-
-
 @dataclass
 class AnswerContext:
+    """What a backend writes the direct answer from: the question, the retrieval and the offline card."""
+
     question: str
     level: str
     lang: str
     retrieval: Retrieval
-    note: NoteFile | None
-    sources: list[Source]
-    history: Sequence[tuple[str, str]] = ()
+    card: Card
+    history: Sequence[Turn] = ()
 
 
 @dataclass
@@ -89,27 +61,46 @@ class Answer:
     language: str
     backend: str
     covered: bool
-    text: str
+    text: str  # the whole answer as Markdown: direct answer, background, evidence
     citations: list[Citation]
     read_next: list[ReadNext]
     retrieved: list[dict[str, Any]]
     timings_ms: dict[str, float]
+    direct: str = ""  # the direct answer alone, with [n] markers
+    background: Background | None = None
+    evidence: list[Quote] = field(default_factory=list)
+    topic: str = ""  # note id of the concept answered
+    facet: str = ""  # key of the Q&A pair that answered, if one did
+    follow_up: bool = False
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    unresolved_markers: int = 0  # [n] markers the backend wrote that pointed to no source (removed)
     notice: str = ""  # e.g. why the LLM backend was not used; shown to the user, not part of the JSON
 
     def as_json(self) -> dict[str, Any]:
         """The stable `tutor ask --json` contract."""
         return {
+            "id": self.id,
             "question": self.question,
             "level": self.level,
             "language": self.language,
             "backend": self.backend,
             "covered": self.covered,
             "answer": self.text,
+            "direct": self.direct,
+            "background": asdict(self.background) if self.background else None,
+            "evidence": [asdict(q) for q in self.evidence],
+            "topic": self.topic,
+            "facet": self.facet,
+            "follow_up": self.follow_up,
             "citations": [c.as_json() for c in self.citations],
             "read_next": [r.as_json() for r in self.read_next],
             "retrieved": self.retrieved,
             "timings_ms": self.timings_ms,
         }
+
+    def as_turn(self) -> Turn:
+        """What a follow-up question needs to know about this answer."""
+        return Turn(self.question, self.topic if self.covered else "", self.facet, self.direct)
 
 
 class Backend(Protocol):
@@ -122,23 +113,12 @@ class Backend(Protocol):
 
 
 class ExtractiveBackend:
-    """Offline study card: the tutor's note at the chosen level, then the best sentences, quoted."""
+    """Offline: the card's own direct answer (a checked Q&A answer or the closest sentences, cited)."""
 
     name = "extractive"
 
     def stream(self, ctx: AnswerContext) -> Iterator[str]:
-        words = CARD[ctx.lang]
-        passages = ctx.sources
-        if ctx.note is not None:  # Tutor._sources numbers the note [1], ahead of the passages
-            body = ctx.note.sections.get(ctx.level, "")
-            yield f"**{ctx.note.title}** · {words[ctx.level]}\n\n{body} [1]\n\n"
-            passages = ctx.sources[1:]
-        best = max((s.relevance for s in passages), default=0.0)
-        close = [s for s in passages if s.relevance >= QUOTE_RELEVANCE * best] or passages[:1]
-        if close:
-            yield f"**{words['readings'] if ctx.note is not None else words['closest']}**\n\n"
-        for source in close[:3]:
-            yield f"> {source.citation.quote} [{source.citation.n}]\n\n"
+        yield ctx.card.direct
 
 
 class OpenAIBackend:
@@ -170,12 +150,13 @@ class OpenAIBackend:
     def messages(self, ctx: AnswerContext) -> list[tuple[str, str]]:
         lang_name = LANGUAGE_NAMES[ctx.lang]
         system = load_prompt("system").render(sentinel=CANNOT_ANSWER, language_name=lang_name)
+        card = ctx.card
         passages = "\n".join(
-            f'<passage id="{s.citation.n}" source="{_attr(s.citation.label)}">\n{_fence(s.text)}\n</passage>'
-            for s in ctx.sources
+            f'<passage id="{c.n}" source="{_attr(c.label)}">\n{_fence(_source_text(c, card))}\n</passage>'
+            for c in card.citations
         )
-        history = "".join(f"Learner: {q}\nTutor: {a[:600]}\n\n" for q, a in list(ctx.history)[-2:])
-        note = ctx.note.sections.get(ctx.level, "") if ctx.note else ""
+        history = "".join(f"Learner: {t.question}\nTutor: {t.answer[:600]}\n\n" for t in list(ctx.history)[-2:])
+        note = card.direct + (f"\n\n{card.background.text}" if card.background else "")
         user = load_prompt("answer").render(
             level=ctx.level,
             level_instructions=load_prompt(f"level_{ctx.level}").text.strip(),
@@ -217,6 +198,15 @@ class OpenAIBackend:
             raise BackendUnavailable(f"The LLM server at {where} failed: {exc}") from exc
 
 
+def _source_text(citation: Citation, card: Card) -> str:
+    """What a numbered source says, for the model: its quote, or the note text it stands for."""
+    if citation.quote:
+        return citation.quote
+    if card.background is not None and citation.n == card.background.n:
+        return card.background.text
+    return card.direct if f"[{citation.n}]" in card.direct else citation.title
+
+
 def _fence(text: str) -> str:
     """Keep document text from closing our data tags early."""
     return text.replace("</passage", "</ passage").replace("</note", "</ note")
@@ -243,7 +233,7 @@ def make_backend(settings: Settings, name: str | None = None) -> Backend:
 
 @dataclass
 class Tutor:
-    """Everything needed to answer: index, retriever, reading list, notes, glossary, a backend."""
+    """Everything needed to answer: index, retriever, reading list, notes, Q&A, glossary, a backend."""
 
     settings: Settings
     store: Store
@@ -251,10 +241,15 @@ class Tutor:
     notes: Notes
     glossary: Glossary
     backend: Backend
+    facets: FacetIndex
     retriever: Retriever = field(init=False)
+    cards: CardMaker = field(init=False)
 
     def __post_init__(self) -> None:
-        self.retriever = Retriever(self.settings, self.store, self.glossary)
+        cache = self.facets.cache
+        catalog = ReadingCatalog(self.readings, cache)
+        self.retriever = Retriever(self.settings, self.store, self.glossary, self.facets, catalog)
+        self.cards = CardMaker(self.settings, self.readings, self.notes, self.facets, self.retriever)
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None, backend: str | None = None) -> Tutor:
@@ -265,17 +260,22 @@ class Tutor:
             if backend == "openai":
                 raise
             chosen = ExtractiveBackend()
+        store = store or Store(settings)
+        cache = VectorCache(
+            lambda: store.embeddings, settings.data.dir / "cache" / f"vectors-{settings.embedding.model}.npz"
+        )
         return cls(
             settings,
-            store or Store(settings),
+            store,
             load_reading_list(corpus),
             load_notes(corpus),
             load_glossary(corpus),
             chosen,
+            FacetIndex(load_qa(corpus), cache),
         )
 
     def check_question(self, question: str, level: str) -> str:
-        question = question.strip()
+        question = question.replace("\x00", "").strip()
         if not question:
             raise QuestionError("Please type a question first (e.g. “Why divide by √d_k in attention?”).")
         if len(question) > self.settings.max_question_chars:
@@ -292,39 +292,57 @@ class Tutor:
         question: str,
         level: str = "beginner",
         lang: str = "auto",
-        history: Sequence[tuple[str, str]] = (),
+        history: Sequence[Turn | tuple[str, str] | str] = (),
         backend: Backend | None = None,
     ) -> Iterator[str | Answer]:
-        """Yield text pieces as they are written, then the finished Answer."""
+        """Yield text pieces as they are written, then the finished Answer.
+
+        `history` is the conversation so far, oldest first: Turn objects (from `Answer.as_turn()`), or
+        plain (question, answer) pairs or questions, whose topic is then looked up again.
+        """
         start = time.perf_counter()
         question = self.check_question(question, level)
         if lang not in ("auto", "en", "zh"):
             raise QuestionError(f"Unknown language {lang!r}; choose auto, en or zh.")
-        retrieval = self.retriever.retrieve(question, [q for q, _ in history], None if lang == "auto" else lang)
+        turns = self._with_topics(as_turns(history))
+        retrieval = self.retriever.retrieve(question, turns, None if lang == "auto" else lang)
         answer_lang = retrieval.lang
-        note = self._pick_note(retrieval, answer_lang)
-        sources = self._sources(retrieval, note, level, answer_lang)
-        ctx = AnswerContext(question, level, answer_lang, retrieval, note, sources, history)
         chosen = backend or self.backend
         notice = ""
-        text = ""
+        direct = ""
         gen_start = time.perf_counter()
+        card: Card | None = None
+        unresolved = 0
         if retrieval.covered:
+            card = self.cards.make(retrieval, level, answer_lang)
+            if not card.direct:
+                card = None
+        if card is not None:
+            ctx = AnswerContext(question, level, answer_lang, retrieval, card, turns)
             try:
                 for piece in _hold_back_sentinel(chosen.stream(ctx)):
-                    text += piece
+                    direct += piece
                     if piece != CANNOT_ANSWER:
                         yield piece
             except BackendUnavailable as exc:
                 notice = f"{exc} Showing the offline study card instead."
                 chosen = ExtractiveBackend()
-                text = "".join(chosen.stream(ctx))
+                direct = card.direct
                 yield _RESET
-                yield text
-        covered = retrieval.covered and CANNOT_ANSWER not in text
-        if covered:
-            text, citations = self._finish_citations(text, ctx)
-            pointers = read_next(self.readings, retrieval.passages, note, answer_lang, level)
+                yield direct
+            if CANNOT_ANSWER in direct:
+                card = None
+        if card is not None:
+            valid = {c.n for c in card.citations}
+            unresolved = len([n for n in markers_in(direct) if n not in valid])
+            direct = drop_unknown_markers(direct, valid).strip()
+            rest = card.rest_markdown()
+            if rest:
+                yield f"\n\n{rest}"
+            text = card.markdown(direct)
+            used = set(markers_in(text))
+            citations = [c for c in card.citations if c.n in used]
+            pointers = card.read_next
         else:
             pointers = self._nearest(retrieval, answer_lang)
             text = self._no_answer(pointers, answer_lang)
@@ -337,24 +355,23 @@ class Tutor:
             level=level,
             language=answer_lang,
             backend=chosen.name,
-            covered=covered,
+            covered=card is not None,
             text=text,
             citations=citations,
             read_next=pointers,
-            retrieved=[
-                {
-                    "reading_id": h.reading_id,
-                    "section": h.meta.get("section", ""),
-                    "page": int(h.meta.get("page") or 0) or None,
-                    "score": round(h.similarity, 4),
-                }
-                for h in sorted([*retrieval.passages, *retrieval.notes[:1]], key=lambda h: -h.score)
-            ],
+            retrieved=self._retrieved(retrieval, card),
             timings_ms={
                 "retrieve": round(retrieval.ms, 1),
                 "generate": round((now - gen_start) * 1000, 1),
                 "total": round((now - start) * 1000, 1),
             },
+            direct=direct if card else "",
+            background=card.background if card else None,
+            evidence=card.evidence if card else [],
+            topic=card.topic if card else "",
+            facet=card.facet.key if card and card.facet else "",
+            follow_up=retrieval.follow_up,
+            unresolved_markers=unresolved,
             notice=notice,
         )
 
@@ -363,7 +380,7 @@ class Tutor:
         question: str,
         level: str = "beginner",
         lang: str = "auto",
-        history: Sequence[tuple[str, str]] = (),
+        history: Sequence[Turn | tuple[str, str] | str] = (),
         backend: Backend | None = None,
     ) -> Answer:
         for item in self.stream(question, level, lang, history, backend):
@@ -373,44 +390,39 @@ class Tutor:
 
     # -------------------------------------------------------------------------------- helpers
 
-    def _pick_note(self, retrieval: Retrieval, lang: str) -> NoteFile | None:
-        """The best-matching note, if it is close enough to the question to be worth showing."""
-        for hit in retrieval.notes[:1]:
-            if hit.similarity >= self.settings.retrieval.min_similarity:
-                return self.notes.get(hit.reading_id, lang)
-        return None
+    def _with_topics(self, turns: list[Turn]) -> list[Turn]:
+        """A turn given as plain text gets its topic by retrieving its question again (cheap, ~30 ms)."""
+        if turns and not turns[-1].topic:
+            last = turns[-1]
+            found = self.retriever.retrieve(last.question)
+            topic = found.topic if found.covered else ""
+            facet = found.facets[0].qa.key if found.covered and found.facets else ""
+            turns = [*turns[:-1], Turn(last.question, topic, facet, last.answer)]
+        return turns
 
-    def _sources(self, retrieval: Retrieval, note: NoteFile | None, level: str, lang: str) -> list[Source]:
-        """Number the note (if any) and the passages 1..n; each gets the sentence worth quoting."""
-        tokens = set(tokenize(" ".join([retrieval.query, *retrieval.english_terms])))
-        key_tokens = frozenset(tokenize(" ".join(retrieval.english_terms)))
-        sources: list[Source] = []
-        if note is not None:
-            body = note.sections.get(level, "")
-            first = (sentences(body) or [clean_text(body)[:200]])[0]
-            citation = Citation(1, note.id, note.title, "tutor notes", CARD[lang][level], None, "", first)
-            sources.append(Source(citation, body))
-        quoted: set[str] = set()
-        for hit in retrieval.passages:
-            body = hit.body.removeprefix(str(hit.meta.get("section") or "")).strip() or hit.body
-            quote = (
-                best_sentences(body, tokens, key_tokens=key_tokens) or sentences(body)[:1] or [clean_text(body)[:300]]
-            )[0]
-            key = quote.lower()[:60]
-            if key in quoted:  # neighbouring chunks overlap, so the same sentence can win twice
-                continue
-            quoted.add(key)
-            citation = make_citation(len(sources) + 1, hit, self.readings, quote)
-            sources.append(Source(citation, clean_text(hit.body), hit.similarity))
-        return sources
-
-    def _finish_citations(self, text: str, ctx: AnswerContext) -> tuple[str, list[Citation]]:
-        """Drop markers that point nowhere; cite what was used, or every source if nothing was."""
-        valid = {s.citation.n for s in ctx.sources}
-        text = drop_unknown_markers(text, valid).strip()
-        used = [n for n in markers_in(text) if n in valid]
-        by_n = {s.citation.n: s.citation for s in ctx.sources}
-        return text, [by_n[n] for n in sorted(used)] if used else [s.citation for s in ctx.sources]
+    def _retrieved(self, retrieval: Retrieval, card: Card | None) -> list[dict[str, Any]]:
+        """What the answer rests on, best first: the Q&A pair's note and sources, then the passages."""
+        rows: list[dict[str, Any]] = []
+        if card is not None and card.facet is not None:
+            pair = card.facet
+            rows.append({"reading_id": pair.note, "section": pair.id, "page": None, "score": 1.0})
+            for place in [pair.source, *pair.more]:
+                rows.append({"reading_id": place.id, "section": place.section, "page": place.page, "score": 1.0})
+        elif card is not None and card.topic:
+            rows.append({"reading_id": card.topic, "section": "", "page": None, "score": 1.0})
+        for hit in sorted([*retrieval.passages, *retrieval.notes[:1]], key=lambda h: -h.score):
+            rows.append(
+                {
+                    "reading_id": hit.reading_id,
+                    "section": hit.meta.get("section", ""),
+                    "page": int(hit.meta.get("page") or 0) or None,
+                    "score": round(hit.similarity, 4),
+                }
+            )
+        for entry in retrieval.readings[:1]:
+            if entry.named:
+                rows.insert(0, {"reading_id": entry.reading.id, "section": "", "page": None, "score": 1.0})
+        return rows
 
     def _nearest(self, retrieval: Retrieval, lang: str) -> list[ReadNext]:
         seen: list[ReadNext] = []

@@ -1,17 +1,20 @@
-"""Citation markers ↔ sources, quotable sentences, and read-next pointers."""
+"""Citations numbered exactly as the [n] markers in an answer, and read-next pointers.
+
+A citation names the reading (or the tutor's note, or the reading-list entry of a reading that has no
+file here), the section and the 1-based page, and carries the quoted sentence when there is one.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
-from tutor.notes import NoteFile
 from tutor.readings import ReadingList
-from tutor.retrieve import Hit, tokenize
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+(?=[A-Z0-9\u4e00-\u9fff(“\"])")
+
+CitationKind = Literal["reading", "note", "reading-list", "user"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class Citation:
     page: int | None
     url: str
     quote: str
+    kind: CitationKind = "reading"
+    ocr: bool = False  # the quote comes from OCR text, not the file's own text layer
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -38,80 +43,68 @@ class Citation:
 class ReadNext:
     reading_id: str
     title: str
-    section: str
+    section: str  # "3.1 Pre-training BERT, p. 4"
     why: str
+    question: str = ""  # a question the learner can click to ask next, in their language
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-_PAPER_REFERENCE = re.compile(r"\s?\[\d{1,3}(?:\s?[,–-]\s?\d{1,3})*\]")
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+class CitationBook:
+    """Hands out citation numbers in order of first use, one per (reading, section, page)."""
 
+    def __init__(self, readings: ReadingList, note_label: str) -> None:
+        self.readings = readings
+        self.note_label = note_label  # "tutor notes" / "导师笔记"
+        self._by_key: dict[tuple[str, str, int | None], Citation] = {}
 
-def clean_text(text: str) -> str:
-    """Make document text read as prose and keep it from posing as our citations.
+    @property
+    def citations(self) -> list[Citation]:
+        return sorted(self._by_key.values(), key=lambda c: c.n)
 
-    Joins PDF line breaks and hyphenation, drops Markdown images, and removes the papers' own
-    reference markers ("[36]"), which would otherwise look like our [n] markers.
-    """
-    text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
-    text = _MD_IMAGE.sub("", text)
-    text = _PAPER_REFERENCE.sub("", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def sentences(text: str) -> list[str]:
-    """Whole sentences only: a piece starting in lower case was cut mid-sentence by a page or chunk edge."""
-    pieces = [s.strip() for s in _SENTENCE_END.split(clean_text(text)) if len(s.strip()) > 25]
-    return [s for s in pieces if not s[0].islower()]
-
-
-def best_sentences(
-    body: str, query_tokens: set[str], limit: int = 1, key_tokens: frozenset[str] = frozenset()
-) -> list[str]:
-    """The sentences of a passage that share the most words with the question.
-
-    Words of the field's own terms (from the glossary) count double.
-    """
-    scored = []
-    for i, sentence in enumerate(sentences(body)):
-        if len(sentence) >= 600:
-            continue
-        words = set(tokenize(sentence))
-        overlap = len(words & query_tokens) + len(words & key_tokens)
-        if overlap:
-            scored.append((overlap / (1 + len(words) ** 0.5), -i, sentence))
-    return [s for _, _, s in sorted(scored, reverse=True)[:limit]]
-
-
-def make_citation(n: int, hit: Hit, readings: ReadingList, quote: str) -> Citation:
-    meta = hit.meta
-    page = int(meta.get("page") or 0) or None
-    reading = readings.by_id.get(hit.reading_id)
-    if reading:
-        return Citation(
-            n,
-            reading.id,
-            reading.title,
-            f"{reading.short_authors}, {reading.year}",
-            str(meta.get("section") or ""),
-            page,
-            reading.page_url(page),
-            quote,
-        )
-    kind = meta.get("kind")
-    authors = "tutor notes" if kind == "note" else "your document"
-    return Citation(
-        n,
-        hit.reading_id,
-        str(meta.get("title", hit.reading_id)),
-        authors,
-        str(meta.get("section") or ""),
-        page,
-        "",
-        quote,
-    )
+    def cite(
+        self,
+        reading_id: str,
+        section: str = "",
+        page: int | None = None,
+        quote: str = "",
+        *,
+        title: str = "",
+        kind: CitationKind | None = None,
+        ocr: bool = False,
+    ) -> int:
+        """The number of this place, numbering it if it is new; a first quote given sticks."""
+        key = (reading_id, section, page)
+        if key in self._by_key:
+            found = self._by_key[key]
+            if quote and not found.quote:
+                self._by_key[key] = Citation(**{**asdict(found), "quote": quote, "ocr": ocr})
+            return found.n
+        n = len(self._by_key) + 1
+        reading = self.readings.by_id.get(reading_id)
+        if reading is not None:
+            have_file = kind != "reading-list"
+            citation = Citation(
+                n,
+                reading.id,
+                reading.title,
+                f"{reading.short_authors}, {reading.year}",
+                section,
+                page,
+                reading.page_url(page) if have_file else reading.url,
+                quote,
+                kind or "reading",
+                ocr,
+            )
+        elif reading_id.startswith("note-"):
+            citation = Citation(n, reading_id, title or reading_id, self.note_label, section, None, "", quote, "note")
+        else:
+            citation = Citation(
+                n, reading_id, title or reading_id, "your document", section, page, "", quote, "user", ocr
+            )
+        self._by_key[key] = citation
+        return n
 
 
 def markers_in(text: str) -> list[int]:
@@ -128,44 +121,3 @@ def drop_unknown_markers(text: str, valid: set[int]) -> str:
     """Remove [n] markers that point to no source (a model inventing [7] when it saw five)."""
     cleaned = _MARKER.sub(lambda m: m.group(0) if int(m.group(1)) in valid else "", text)
     return re.sub(r"[ \t]+([.,;:。，])", r"\1", cleaned)
-
-
-def read_next(
-    readings: ReadingList,
-    answered_by: list[Hit],
-    note: NoteFile | None,
-    lang: str,
-    level: str,
-    limit: int = 3,
-) -> list[ReadNext]:
-    """One to three readings to open next: where the answer came from, then the next step on the path.
-
-    Order: the section that answered the question; the sections the tutor's note points to; for a
-    beginner, what comes before on the path; otherwise what follows it.
-    """
-    picks: list[ReadNext] = []
-
-    def add(reading_id: str, section: str, page: object = None) -> None:
-        reading = readings.by_id.get(reading_id)
-        if reading and len(picks) < limit and all(p.reading_id != reading_id for p in picks):
-            where = section + (f", p. {page}" if page else "")
-            picks.append(ReadNext(reading_id, reading.title, where, reading.why(lang)))
-
-    for hit in answered_by[:1]:
-        add(hit.reading_id, str(hit.meta.get("section") or ""), hit.meta.get("page"))
-    for pointer in note.readings if note else []:
-        add(str(pointer.get("id", "")), str(pointer.get("section", "")), pointer.get("page"))
-    if picks:
-        anchor = picks[0].reading_id
-        links = readings.links
-        neighbours = (
-            [lk.source for lk in links if lk.target == anchor]
-            if level == "beginner"
-            else [lk.target for lk in links if lk.source == anchor]
-        )
-        for rid in neighbours:
-            sections = readings.by_id[rid].sections
-            add(rid, sections[0].name if sections else "")
-    for hit in answered_by[1:]:
-        add(hit.reading_id, str(hit.meta.get("section") or ""))
-    return picks

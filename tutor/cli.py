@@ -392,7 +392,10 @@ def print_sources(answer: Any) -> None:
 @pass_ctx
 @friendly_errors
 def eval_cmd(ctx: Context, file: Path | None, backend: str, as_json: bool) -> None:
-    """Score retrieval, refusals, citations and latency on a question file (default eval/questions.jsonl)."""
+    """Score answers (facts, topic, refusals, language, quotes) and retrieval on a question file.
+
+    Default: eval/questions.jsonl. `--json` prints one line per question, then the summary.
+    """
     import json
 
     from tutor.answer import Tutor
@@ -413,18 +416,51 @@ def eval_cmd(ctx: Context, file: Path | None, backend: str, as_json: bool) -> No
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
         return
-    table = Table("slice", "n", "hit@1", "hit@5", "MRR", title=f"Retrieval ({len(questions)} questions)")
-    rows = [("all covered", summary["retrieval"])]
+    print_summary(summary, len(questions))
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def print_summary(summary: dict[str, Any], count: int) -> None:
+    """The eval summary as one table: a row per slice, answer quality beside retrieval."""
+    table = Table(
+        "slice",
+        "n",
+        "hit@1",
+        "hit@5",
+        "MRR",
+        "facts",
+        "facts full",
+        "refusals",
+        "language",
+        "junk quotes",
+        title=f"Answers to {count} questions",
+    )
+    rows = [("all", summary["all"])]
     rows += [(f"lang={k}", v) for k, v in summary["by_language"].items()]
     rows += [(f"stage={k}", v) for k, v in summary["by_stage"].items()]
+    rows += [(f"tag={k}", v) for k, v in summary["by_tag"].items()]
     for name, s in rows:
-        table.add_row(name, str(s["n"]), f"{s['hit@1']:.2f}", f"{s['hit@5']:.2f}", f"{s['mrr']:.2f}")
+        refusals = f"{_fmt(s['refusals'])} ({s['refused_n']})" if s["refused_n"] else "–"
+        table.add_row(
+            name,
+            str(s["n"]),
+            _fmt(s["hit@1"]),
+            _fmt(s["hit@5"]),
+            _fmt(s["mrr"]),
+            _fmt(s["facts_coverage"]),
+            _fmt(s["facts_full"]),
+            refusals,
+            _fmt(s["right_language"]),
+            _fmt(s["junk_quote_rate"]),
+        )
     out.print(table)
     lat = summary["latency_ms"]
     out.print(
-        f"Uncovered questions correctly refused: {summary['refusals_correct']:.2f}   "
-        f"Covered questions answered: {summary['answered_when_covered']:.2f}   "
-        f"Citation validity: {summary['citation_validity']:.2f}"
+        f"Conversation cases on the right topic (or still refused): {_fmt(summary['conversation_on_topic'])}   "
+        f"Markers the backend wrote that pointed nowhere: {summary['unresolved_markers']}"
     )
     out.print(
         f"Latency: retrieve p50 {lat['retrieve_p50']} ms, p95 {lat['retrieve_p95']} ms; "

@@ -74,6 +74,29 @@ class IngestSettings(_Group):
     )
 
 
+class OcrSettings(_Group):
+    enabled: bool = Field(
+        default=True,
+        description="OCR PDF pages that have no usable text layer (scans, bitmap fonts). Needs tesseract and "
+        "poppler-utils; without them such pages are reported with the apt command and the rest is indexed.",
+    )
+    langs: str | None = Field(
+        default=None,
+        description="Tesseract languages joined by '+', e.g. 'eng' or 'chi_sim+eng'. Unset: a known reading "
+        "in its own script (eng for English papers, chi_sim+eng for Chinese books) and eng+chi_sim for your "
+        "own documents.",
+    )
+    jobs: int = Field(default=0, ge=0, description="Pages OCRed at once; 0 means one per CPU core.")
+    dpi: int = Field(
+        default=300, ge=100, le=600, description="Resolution pages are rendered at for OCR (tesseract reads 300 best)."
+    )
+    page_timeout: float = Field(
+        default=180.0,
+        gt=0,
+        description="Seconds after which OCR of one page is abandoned; that page is reported and skipped.",
+    )
+
+
 class LibrarySettings(_Group):
     max_pdf_mb: float = Field(
         default=100.0,
@@ -114,10 +137,36 @@ class RetrievalSettings(_Group):
         description="Best dense similarity below which the readings are taken not to cover a question.",
     )
     confident_similarity: float = Field(
-        default=0.45,
+        default=0.55,
         ge=0,
         le=1,
         description="Similarity at which a question counts as covered even without any glossary term in it.",
+    )
+    weak_term_similarity: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Q&A similarity needed when the question's only field words also have everyday senses "
+        "('tree', '注意力').",
+    )
+    facet_similarity: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Similarity of the learner's question to a Q&A pair's question above which that pair answers it.",
+    )
+    follow_up_facet: float = Field(
+        default=0.45,
+        ge=0,
+        le=2,
+        description="Score a Q&A pair on the previous answer's concept needs for the question to be its follow-up.",
+    )
+    follow_up_margin: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="A question that names its own terms is a follow-up only if the previous concept fits it "
+        "within this margin of the best pair overall.",
     )
 
 
@@ -158,6 +207,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Passage embedding.")
     ingest: IngestSettings = Field(default_factory=IngestSettings, description="Loading and splitting.")
     library: LibrarySettings = Field(default_factory=LibrarySettings, description="Adding files to the library.")
+    ocr: OcrSettings = Field(default_factory=OcrSettings, description="Reading scanned pages.")
     fetch: FetchSettings = Field(default_factory=FetchSettings, description="Downloading readings.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Finding passages.")
     llm: LlmSettings = Field(default_factory=LlmSettings, description="The answer backend.")
@@ -187,6 +237,10 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.index_dir / "chroma"
+
+    @property
+    def ocr_cache_dir(self) -> Path:
+        return self.data.dir / "cache" / "ocr"
 
     @property
     def manifest_path(self) -> Path:

@@ -1,23 +1,32 @@
-"""The evaluation harness: run a question file through the tutor and score retrieval and refusals.
+"""The evaluation harness: run a question file through the tutor and score the *answers*, not only retrieval.
 
-A question file is JSON lines: {"id", "question", "lang", "level", "expected": [reading or note ids]};
-an empty `expected` means the readings do not cover the question and the tutor should say so.
+A question file is JSON lines:
+    {"id", "question", "lang", "level", "expected": [reading or note ids],
+     "facts": [[alternative strings], ...], "history": [earlier questions], "tags": [...]}
+An empty `expected` means the readings do not cover the question and the tutor should say so. The
+answer covers a fact group if it contains any of the group's strings (case-insensitive). `history`
+questions are asked first, in order, in the same session, so follow-ups are answered as a learner
+would meet them.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tutor.answer import Answer, Tutor
-from tutor.citations import markers_in
+from tutor.conversation import Turn
 from tutor.errors import ConfigError
+from tutor.text import detect_language, quotable
+
+STAGE_ORDER = ["foundations", "boosting-residual", "attention", "llms", "further"]
 
 
 class Question(BaseModel):
@@ -25,9 +34,12 @@ class Question(BaseModel):
 
     id: str
     question: str
-    lang: str
-    level: str
+    lang: str = Field(pattern="^(en|zh)$")
+    level: str = Field(pattern="^(beginner|intermediate|expert)$")
     expected: list[str]
+    facts: list[list[str]] = []
+    history: list[str] = []
+    tags: list[str] = []
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -42,8 +54,25 @@ def load_questions(path: Path) -> list[Question]:
         try:
             questions.append(Question.model_validate_json(line))
         except ValidationError as exc:
-            raise ConfigError(f"{path}:{number} is not a question object: {exc.errors()[0]['msg']}") from exc
+            error = exc.errors()[0]
+            where = ".".join(str(p) for p in error["loc"])
+            raise ConfigError(
+                f"{path}:{number} is not a question object: {where}: {error['msg']}. Fields: id, question, "
+                "lang (en|zh), level, expected, and optionally facts, history, tags."
+            ) from exc
     return questions
+
+
+_REFERENCE = re.compile(
+    r"\b(?:In Proceedings|Proceedings of|Journal of|arXiv preprint|pp\.\s?\d)|\bet al\.,?\s(?:19|20)\d\d"
+)
+_RESIDUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|https?://|\\[a-zA-Z]+|\]\(|\bdef \w+\(|\"\"\"|:param\b")
+
+
+def junk_quote(quote: str) -> bool:
+    """A quote no learner should be shown: a reference entry, an e-mail or URL, LaTeX, code, or a fragment."""
+    outside_math = re.sub(r"\$[^$]*\$", "", quote)
+    return bool(_REFERENCE.search(quote) or _RESIDUE.search(outside_math) or "$" in outside_math or not quotable(quote))
 
 
 @dataclass
@@ -54,7 +83,7 @@ class Outcome:
 
     @property
     def ranked_ids(self) -> list[str]:
-        """Distinct reading/note ids in retrieval order."""
+        """Distinct reading/note ids in the order the answer rests on them."""
         return list(dict.fromkeys(r["reading_id"] for r in self.answer.retrieved))
 
     @property
@@ -65,12 +94,28 @@ class Outcome:
         return None
 
     @property
-    def citations_valid(self) -> bool:
-        cited = {c.n for c in self.answer.citations}
-        return all(n in cited for n in markers_in(self.answer.text))
+    def facts_covered(self) -> list[bool]:
+        text = self.answer.text.lower()
+        return [any(alt.lower() in text for alt in group) for group in self.question.facts]
+
+    @property
+    def quotes(self) -> list[str]:
+        return [c.quote for c in self.answer.citations if c.quote]
+
+    @property
+    def right_language(self) -> bool:
+        return detect_language(self.answer.direct or self.answer.text) == self.question.lang
 
     def as_json(self) -> dict[str, Any]:
-        return {"id": self.question.id, "expected": self.question.expected, **self.answer.as_json()}
+        return {
+            "id": self.question.id,
+            "expected": self.question.expected,
+            "tags": self.question.tags,
+            "rank": self.rank,
+            "facts_covered": self.facts_covered,
+            "junk_quotes": [q for q in self.quotes if junk_quote(q)],
+            **self.answer.as_json(),
+        }
 
 
 def stage_of(tutor: Tutor, question: Question) -> str:
@@ -83,20 +128,41 @@ def stage_of(tutor: Tutor, question: Question) -> str:
     return "uncovered" if not question.expected else "unknown"
 
 
-def run(tutor: Tutor, questions: list[Question]) -> Iterator[Outcome]:
+def run(tutor: Tutor, questions: list[Question], backend: Any = None) -> Iterator[Outcome]:
     for q in questions:
-        answer = tutor.ask(q.question, level=q.level, lang="auto")
+        turns: list[Turn] = []
+        for earlier in q.history:
+            turns.append(tutor.ask(earlier, level=q.level, history=turns, backend=backend).as_turn())
+        answer = tutor.ask(q.question, level=q.level, lang="auto", history=turns, backend=backend)
         yield Outcome(q, answer, stage_of(tutor, q))
 
 
-def _retrieval_scores(outcomes: list[Outcome]) -> dict[str, float]:
-    ranks = [o.rank for o in outcomes]
-    n = len(ranks) or 1
+def _share(flags: list[bool]) -> float | None:
+    return round(sum(flags) / len(flags), 3) if flags else None
+
+
+def _scores(outcomes: list[Outcome]) -> dict[str, Any]:
+    """Everything measured on one slice of the questions."""
+    covered = [o for o in outcomes if o.question.expected]
+    refusals = [o for o in outcomes if not o.question.expected]
+    ranks = [o.rank for o in covered]
+    with_facts = [o for o in covered if o.question.facts]
+    shares = [sum(o.facts_covered) / len(o.facts_covered) for o in with_facts]
+    quotes = [q for o in outcomes for q in o.quotes]
     return {
-        "n": len(ranks),
-        "hit@1": round(sum(r == 1 for r in ranks) / n, 3),
-        "hit@5": round(sum(r is not None and r <= 5 for r in ranks) / n, 3),
-        "mrr": round(sum(1 / r for r in ranks if r) / n, 3),
+        "n": len(outcomes),
+        "covered_n": len(covered),
+        "hit@1": _share([r == 1 for r in ranks]),
+        "hit@5": _share([r is not None and r <= 5 for r in ranks]),
+        "mrr": round(sum(1 / r for r in ranks if r) / len(ranks), 3) if ranks else None,
+        "answered": _share([o.answer.covered for o in covered]),
+        "facts_coverage": round(statistics.fmean(shares), 3) if shares else None,
+        "facts_full": _share([all(o.facts_covered) for o in with_facts]),
+        "refused_n": len(refusals),
+        "refusals": _share([not o.answer.covered for o in refusals]),
+        "right_language": _share([o.right_language for o in covered if o.answer.covered]),
+        "quotes": len(quotes),
+        "junk_quote_rate": _share([junk_quote(q) for q in quotes]),
     }
 
 
@@ -108,27 +174,29 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
-    covered = [o for o in outcomes if o.question.expected]
-    uncovered = [o for o in outcomes if not o.question.expected]
-    by_lang = {
-        lang: _retrieval_scores([o for o in covered if o.question.lang == lang])
-        for lang in sorted({o.question.lang for o in covered})
-    }
-    by_stage = {
-        stage: _retrieval_scores([o for o in covered if o.stage == stage])
-        for stage in dict.fromkeys(o.stage for o in covered)
-    }
-    retrieve_ms = [o.answer.timings_ms["retrieve"] for o in outcomes]
+    langs = sorted({o.question.lang for o in outcomes})
+    stages = [s for s in STAGE_ORDER if any(o.stage == s for o in outcomes)]
+    tags = ["conversation", "follow-up", "topic-change", "trap", "off-topic", "mixed", "metadata", "misconception"]
     total_ms = [o.answer.timings_ms["total"] for o in outcomes]
+    retrieve_ms = [o.answer.timings_ms["retrieve"] for o in outcomes]
+    conversation = [o for o in outcomes if o.question.history]
+    on_topic = [
+        (o.rank == 1) if o.question.expected else not o.answer.covered for o in conversation
+    ]  # the answer is about the right concept, or an off-topic question is still refused
+    markers = [o.answer.unresolved_markers for o in outcomes]
     return {
         "summary": True,
         "questions": len(outcomes),
-        "retrieval": _retrieval_scores(covered),
-        "by_language": by_lang,
-        "by_stage": by_stage,
-        "refusals_correct": round(sum(not o.answer.covered for o in uncovered) / (len(uncovered) or 1), 3),
-        "answered_when_covered": round(sum(o.answer.covered for o in covered) / (len(covered) or 1), 3),
-        "citation_validity": round(sum(o.citations_valid for o in outcomes) / (len(outcomes) or 1), 3),
+        "all": _scores(outcomes),
+        "by_language": {lang: _scores([o for o in outcomes if o.question.lang == lang]) for lang in langs},
+        "by_stage": {stage: _scores([o for o in outcomes if o.stage == stage]) for stage in stages},
+        "by_tag": {
+            tag: _scores([o for o in outcomes if tag in o.question.tags])
+            for tag in tags
+            if any(tag in o.question.tags for o in outcomes)
+        },
+        "conversation_on_topic": _share(on_topic),
+        "unresolved_markers": sum(markers),
         "latency_ms": {
             "retrieve_p50": _percentile(retrieve_ms, 0.5),
             "retrieve_p95": _percentile(retrieve_ms, 0.95),

@@ -17,34 +17,6 @@ from tutor.errors import ConfigError
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
-# Terms that are also everyday words: finding one says little about whether a question is on the path.
-GENERIC = frozenset(
-    {
-        "model",
-        "parameter",
-        "layer",
-        "token",
-        "prompt",
-        "inference",
-        "policy",
-        "reward",
-        "value",
-        "key",
-        "query",
-        "split",
-        "leaf",
-        "encoder",
-        "decoder",
-        "generator",
-        "pipeline-analogy",
-        "cache-analogy",
-        "gpu",
-        "epoch",
-        "mini-batch",
-        "projection",
-        "machine-learning",
-    }
-)
 
 
 class Term(BaseModel):
@@ -58,11 +30,6 @@ class Term(BaseModel):
     def_zh: str
     note: str
 
-    @property
-    def generic(self) -> bool:
-        """An everyday word too: naming it says little about whether a question is on the path."""
-        return self.key in GENERIC
-
     def matches(self, needle: str) -> bool:
         """Case-insensitive substring match on every form of the term and its definitions."""
         needle = needle.lower().strip()
@@ -70,10 +37,25 @@ class Term(BaseModel):
         return any(needle in form.lower() for form in forms)
 
 
+class Match(BaseModel):
+    """A glossary term found in a text, and the form it was found by."""
+
+    model_config = ConfigDict(frozen=True)
+
+    term: Term
+    form: str
+    everyday: bool  # the form also has an everyday sense ("tree", 注意力): weak evidence of topic
+
+
 class Glossary(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     terms: list[Term]
+    everyday: list[str] = []
+
+    @cached_property
+    def _everyday(self) -> frozenset[str]:
+        return frozenset(form.lower() for form in self.everyday)
 
     @cached_property
     def _zh_forms(self) -> list[tuple[str, Term]]:
@@ -93,23 +75,30 @@ class Glossary(BaseModel):
         pattern = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, forms)) + r")(?![A-Za-z0-9])", re.I)
         return pattern, lookup
 
-    def terms_in(self, text: str) -> list[Term]:
-        """Glossary terms named in the text, Chinese forms first (longest first, non-overlapping)."""
-        found: list[Term] = []
+    def matches_in(self, text: str) -> list[Match]:
+        """Glossary terms named in the text with the form that named them; Chinese forms first
+        (longest first, non-overlapping). A term found by a specific form and an everyday one counts
+        as specific."""
+        found: dict[str, Match] = {}
+
+        def note(term: Term, form: str) -> None:
+            everyday = form.lower() in self._everyday
+            if term.key not in found or (found[term.key].everyday and not everyday):
+                found[term.key] = Match(term=term, form=form, everyday=everyday)
+
         compact = re.sub(r"\s+", "", text)  # "除以根号 d" and "除以根号d" are the same term
         for form, term in self._zh_forms:
             bare = re.sub(r"\s+", "", form)
             if bare in compact:
                 compact = compact.replace(bare, " ")
-                if term not in found:
-                    found.append(term)
-        remaining = text
+                note(term, form)
         pattern, lookup = self._latin_forms
-        for match in pattern.finditer(remaining):
-            term = lookup[match.group(1).lower()]
-            if term not in found:
-                found.append(term)
-        return found
+        for match in pattern.finditer(text):
+            note(lookup[match.group(1).lower()], match.group(1))
+        return list(found.values())
+
+    def terms_in(self, text: str) -> list[Term]:
+        return [m.term for m in self.matches_in(text)]
 
     def search(self, needle: str) -> list[Term]:
         return [t for t in self.terms if t.matches(needle)] if needle.strip() else list(self.terms)
@@ -125,14 +114,17 @@ def glossary_files(corpus_dir: Path) -> list[Path]:
 
 def load_glossary(corpus_dir: Path) -> Glossary:
     terms: list[object] = []
+    everyday: list[str] = []
     for path in glossary_files(corpus_dir):
         try:
             with path.open("rb") as f:
-                terms.extend(tomllib.load(f).get("terms", []))
+                data = tomllib.load(f)
+            terms.extend(data.get("terms", []))
+            everyday.extend(data.get("everyday", []))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     try:
-        glossary = Glossary.model_validate({"terms": terms})
+        glossary = Glossary.model_validate({"terms": terms, "everyday": everyday})
     except ValidationError as exc:
         raise ConfigError(f"The glossary in {corpus_dir} does not match the schema:\n{exc}") from exc
     seen: set[str] = set()

@@ -22,9 +22,11 @@ from tutor.library import drop_backups, list_library
 from tutor.loaders import Block, LoadedDocument, load_file
 from tutor.notes import NoteFile, find_note_files, level_of_heading
 from tutor.readings import ReadingList
+from tutor.roles import NEVER_QUOTED, classify
 from tutor.store import ManifestEntry, Store, version_of
+from tutor.text import quotable, split_sentences
 
-SPLITTER_VERSION = "2"  # bump when splitting changes, so every document is re-chunked
+SPLITTER_VERSION = "3"  # bump when splitting changes, so every document is re-chunked
 _BATCH = 64
 _MIN_CHUNK_CHARS = 30
 
@@ -139,11 +141,20 @@ def chunk_blocks(blocks: list[Block], chunk_size: int, overlap: int) -> Iterator
 
 
 def make_chunks(source: Source, loaded: LoadedDocument, doc_hash: str, settings: Settings) -> list[Chunk]:
-    chunks = []
+    """Passages (with a header line naming the document and section), then the quotable sentences in them.
+
+    Each passage carries its role (body, abstract, front matter, references, appendix, figure, code);
+    each quotable sentence is indexed on its own (kind "sentence") so an answer can quote the sentence
+    that answers a question, not just the passage around it.
+    """
+    chunks: list[Chunk] = []
+    sentences: list[Chunk] = []
+    seen: set[str] = set()
     pieces = chunk_blocks(loaded.blocks, settings.ingest.chunk_size, settings.ingest.chunk_overlap)
     for i, (block, text) in enumerate(pieces):
         section = block.section or source.title
         header = f"{source.title} › {section}" if block.section else source.title
+        role = "body" if source.kind == "note" else classify(text, block.part, block.section)
         meta = {
             "doc_id": source.doc_id,
             "reading_id": source.reading_id,
@@ -154,13 +165,24 @@ def make_chunks(source: Source, loaded: LoadedDocument, doc_hash: str, settings:
             "chunk": i,
             "chunk_hash": hashlib.sha256(text.encode()).hexdigest()[:16],
             "kind": source.kind,
+            "role": role,
+            "ocr": block.ocr,
             "stage": source.stage,
             "lang": source.lang,
             "level": level_of_heading(block.section) if source.kind == "note" else "",
         }
         # The header line helps both the embedding and BM25 find a passage by its section name.
         chunks.append(Chunk(f"{source.doc_id}@{doc_hash}#{i:05d}", f"{header}\n\n{text}", meta))
-    return chunks
+        if role in NEVER_QUOTED:
+            continue
+        prose = text.split("\n", 1)[1] if block.section and text.startswith(block.section) and "\n" in text else text
+        for j, sentence in enumerate(split_sentences(prose)):
+            if sentence in seen or not quotable(sentence):
+                continue  # neighbouring passages overlap: index each sentence once
+            seen.add(sentence)
+            sentence_meta = {**meta, "kind": "sentence", "source_kind": source.kind}
+            sentences.append(Chunk(f"{source.doc_id}@{doc_hash}#{i:05d}.{j:03d}", sentence, sentence_meta))
+    return chunks + sentences
 
 
 def chunk_body(page_content: str) -> str:

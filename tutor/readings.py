@@ -58,6 +58,7 @@ class Reading(_Data):
     why_en: str
     why_zh: str
     sections: list[Section] = []
+    aliases: list[str] = Field(default=[], description="Names learners use for it: 西瓜书, the ResNet paper, GPT-3.")
 
     @property
     def fetchable(self) -> bool:

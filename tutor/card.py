@@ -1,0 +1,366 @@
+"""The offline study card: a direct answer to *this* question, the concept's note as background, and evidence.
+
+Where the direct answer comes from, in order:
+1. the Q&A pair that matches the question (its short answer, plus the deeper detail above beginner),
+   cited to the reading, section and page it rests on;
+2. the reading-list entry, when the question is about a reading itself (which chapters, how big);
+3. otherwise the one to three sentences of the notes and readings closest to the question, each cited.
+Evidence is the sentences of the readings that best support the direct answer: whole sentences, never
+from references or front matter, and from appendices, figures or code only when the question asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tutor.catalog import CatalogHit
+from tutor.citations import Citation, CitationBook, ReadNext
+from tutor.config import Settings
+from tutor.facets import FacetHit, FacetIndex
+from tutor.notes import NoteFile, Notes
+from tutor.qa import QA, Pointer
+from tutor.readings import ReadingList
+from tutor.retrieve import Retrieval, Retriever, Sentence
+from tutor.text import split_sentences, tokenize
+from tutor.vectors import normalise
+
+WORDS = {
+    "en": {
+        "background": "Background",
+        "evidence": "What the readings say",
+        "notes": "tutor notes",
+        "page": "p. {page}",
+        "reading_list": "The article points to",
+        "beginner": "beginner",
+        "intermediate": "intermediate",
+        "expert": "expert",
+        "ask_about": "What does “{title}” explain in {section}?",
+    },
+    "zh": {
+        "background": "背景",
+        "evidence": "原文怎么说",
+        "notes": "导师笔记",
+        "page": "第 {page} 页",
+        "reading_list": "原文推荐读",
+        "beginner": "入门",
+        "intermediate": "进阶",
+        "expert": "专家",
+        "ask_about": "《{title}》的 {section} 讲了什么？",
+    },
+}
+EVIDENCE_MIN = 0.35  # cosine between a quoted sentence and what it supports, below which it is not quoted
+EVIDENCE_RELATIVE = 0.85  # and a second quote must be nearly as close as the first
+SENTENCE_ANSWER_MIN = 0.4  # a sentence answers a question (when no Q&A pair does) only this close
+_SKIPPED_NOTE_SECTIONS = {"self-check", "read-next", "自测", "接下来读", "Self-check", "Read next"}
+
+
+@dataclass(frozen=True)
+class Background:
+    note_id: str
+    title: str
+    level: str
+    text: str
+    n: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    n: int
+    text: str
+    reading_id: str
+    ocr: bool = False
+
+
+@dataclass
+class Card:
+    direct: str  # the direct answer, with [n] markers
+    background: Background | None
+    evidence: list[Quote]
+    citations: list[Citation]
+    read_next: list[ReadNext]
+    facet: QA | None = None
+    topic: str = ""
+    lang: str = "en"
+    extra_citations: list[Citation] = field(default_factory=list)
+
+    def rest_markdown(self) -> str:
+        """Everything after the direct answer: the background note and the quoted evidence."""
+        words = WORDS[self.lang]
+        parts = []
+        if self.background is not None:
+            b = self.background
+            parts.append(f"**{words['background']} · {b.title} · {words[b.level]}**\n\n{b.text} [{b.n}]")
+        if self.evidence:
+            quotes = "\n\n".join(f"> {q.text} [{q.n}]" for q in self.evidence)
+            parts.append(f"**{words['evidence']}**\n\n{quotes}")
+        return "\n\n".join(parts)
+
+    def markdown(self, direct: str | None = None) -> str:
+        rest = self.rest_markdown()
+        return f"{direct if direct is not None else self.direct}" + (f"\n\n{rest}" if rest else "")
+
+
+class CardMaker:
+    def __init__(
+        self,
+        settings: Settings,
+        readings: ReadingList,
+        notes: Notes,
+        facets: FacetIndex,
+        retriever: Retriever,
+    ) -> None:
+        self.settings = settings
+        self.readings = readings
+        self.notes = notes
+        self.facets = facets
+        self.retriever = retriever
+
+    # ------------------------------------------------------------------------------------------ the card
+
+    def make(self, retrieval: Retrieval, level: str, lang: str) -> Card:
+        words = WORDS[lang]
+        book = CitationBook(self.readings, words["notes"])
+        facet = self._chosen_facet(retrieval)
+        key_terms = {t for m in retrieval.matches for t in tokenize(m.term.en)}
+        evidence: list[Sentence] = []
+        if facet is not None:
+            pair = self.facets.sibling(facet.qa, lang)
+            target = normalise(retrieval.vector + self.facets.answer_vector(facet.qa))
+            places = [pair.source, *pair.more]
+            evidence = self._evidence(retrieval, target, [p.id for p in places], key_terms, places)
+            markers = []
+            for place in places[:2]:
+                quote = next((s for s in evidence if _same_place(s, place)), None)
+                markers.append(self._cite_place(book, place, quote))
+            direct = f"{pair.answer_at(level)} {''.join(f'[{n}]' for n in dict.fromkeys(markers))}"
+            topic = pair.note
+        elif (entry := self._reading_question(retrieval)) is not None:
+            direct = self._reading_answer(entry, book, lang)
+            topic = retrieval.topic
+        else:
+            direct, evidence, topic = self._sentence_answer(retrieval, book, level, lang, key_terms)
+
+        note = self.notes.get(topic, lang) if topic else None
+        background = None
+        if note is not None and note.sections.get(level):
+            n = book.cite(note.id, words[level], title=note.title)
+            background = Background(note.id, note.title, level, note.sections[level], n)
+
+        if not evidence and facet is None:
+            target = normalise(retrieval.vector)
+            evidence = self._evidence(retrieval, target, [h.reading_id for h in retrieval.passages], key_terms, [])
+        quotes = []
+        for sentence in evidence[:2]:
+            n = book.cite(
+                sentence.reading_id,
+                str(sentence.meta.get("section") or ""),
+                sentence.page,
+                sentence.text,
+                title=str(sentence.meta.get("title", "")),
+                ocr=bool(sentence.meta.get("ocr")),
+            )
+            quotes.append(Quote(n, sentence.text, sentence.reading_id, bool(sentence.meta.get("ocr"))))
+        return Card(
+            direct=direct,
+            background=background,
+            evidence=quotes,
+            citations=book.citations,
+            read_next=self.read_next(retrieval, facet.qa if facet else None, note, lang, level),
+            facet=facet.qa if facet else None,
+            topic=topic,
+            lang=lang,
+        )
+
+    def _chosen_facet(self, retrieval: Retrieval) -> FacetHit | None:
+        facet = retrieval.facet
+        if facet is None:
+            return None
+        cfg = self.settings.retrieval
+        if retrieval.follow_up:
+            return facet if facet.score >= cfg.follow_up_facet else None
+        return facet if facet.similarity >= cfg.facet_similarity else None
+
+    def _cite_place(self, book: CitationBook, place: Pointer, quote: Sentence | None) -> int:
+        reading = self.readings.by_id.get(place.id)
+        if reading is None and place.id.startswith("note-"):
+            note = self.notes.get(place.id, "en")
+            return book.cite(place.id, place.section, title=note.title if note else place.id)
+        indexed = place.id in self.retriever.store.manifest.docs
+        return book.cite(
+            place.id,
+            place.section,
+            place.page,
+            quote.text if quote else "",
+            kind=None if indexed else "reading-list",
+            ocr=bool(quote.meta.get("ocr")) if quote else False,
+        )
+
+    # ------------------------------------------------------------------------------------------ evidence
+
+    def _evidence(
+        self,
+        retrieval: Retrieval,
+        target: np.ndarray,
+        reading_ids: Sequence[str],
+        key_terms: set[str],
+        places: Sequence[Pointer],
+    ) -> list[Sentence]:
+        """Up to two sentences of the readings that support `target`, best first."""
+        ids = [r for r in dict.fromkeys(reading_ids) if not r.startswith("note-")]
+        if not ids:
+            return []
+        found = self.retriever.sentences(target, k=16, reading_ids=ids, roles=retrieval.roles(), notes=False)
+        scored = []
+        for s in found:
+            bonus = 0.04 * min(2, len(key_terms & set(tokenize(s.text))))
+            if any(_same_place(s, p) for p in places):
+                bonus += 0.05
+            scored.append((s.similarity + bonus, s))
+        scored.sort(key=lambda pair: -pair[0])
+        picked: list[Sentence] = []
+        best = scored[0][0] if scored else 0.0
+        for score, s in scored:
+            if score < max(EVIDENCE_MIN, EVIDENCE_RELATIVE * best) or any(_overlaps(s.text, p.text) for p in picked):
+                continue
+            picked.append(s)
+            if len(picked) == 2:
+                break
+        return picked
+
+    # ------------------------------------------------------------------------------------------ fallbacks
+
+    def _reading_question(self, retrieval: Retrieval) -> CatalogHit | None:
+        """A question about a reading itself ("which chapters of the watermelon book…")."""
+        top = retrieval.readings[0] if retrieval.readings else None
+        if top is None:
+            return None
+        if top.named and (top.reading.id not in self.retriever.store.manifest.docs or not retrieval.passages):
+            return top
+        return None
+
+    def _reading_answer(self, hit: CatalogHit, book: CitationBook, lang: str) -> str:
+        r = hit.reading
+        sections = "; ".join(s.name for s in r.sections)
+        n = book.cite(r.id, "", None, kind="reading-list" if r.id not in self.retriever.store.manifest.docs else None)
+        if lang == "zh":
+            lines = f"《{r.title}》（{r.short_authors}，{r.year}）：{r.why_zh}"
+            return f"{lines} {WORDS['zh']['reading_list']}：{sections}。[{n}]" if sections else f"{lines} [{n}]"
+        lines = f"*{r.title}* ({r.short_authors}, {r.year}): {r.why_en}"
+        return f"{lines} {WORDS['en']['reading_list']}: {sections}. [{n}]" if sections else f"{lines} [{n}]"
+
+    def _sentence_answer(
+        self, retrieval: Retrieval, book: CitationBook, level: str, lang: str, key_terms: set[str]
+    ) -> tuple[str, list[Sentence], str]:
+        """No Q&A pair fits: the sentences of the notes (and, in English, the readings) closest to the question."""
+        found = self.retriever.sentences(retrieval.vector, k=24, roles=retrieval.roles())
+        pool = []
+        for s in found:
+            if s.is_note and (s.meta.get("lang") != lang or str(s.meta.get("section")) in _SKIPPED_NOTE_SECTIONS):
+                continue
+            if not s.is_note and lang == "zh":
+                continue  # English sentences are evidence for a Chinese answer, not the answer
+            bonus = 0.04 * min(2, len(key_terms & set(tokenize(s.text))))
+            if s.is_note and s.meta.get("level") == level:
+                bonus += 0.03
+            pool.append((s.similarity + bonus, s))
+        pool.sort(key=lambda pair: -pair[0])
+        best = pool[0][0] if pool else 0.0
+        chosen = [s for score, s in pool if score >= max(SENTENCE_ANSWER_MIN, 0.85 * best)][:3]
+        topic = retrieval.topic
+        if not chosen:
+            note = self.notes.get(topic, lang) if topic else None
+            text = " ".join(split_sentences(note.sections.get(level, ""))[:2]) if note else ""
+            if not text:
+                return "", [], topic
+            n = book.cite(note.id, WORDS[lang][level], title=note.title) if note else 0
+            return f"{text} [{n}]", [], topic
+        pieces = []
+        for s in chosen:
+            if s.is_note:
+                note = self.notes.get(s.reading_id, lang)
+                title = note.title if note else s.reading_id
+                n = book.cite(s.reading_id, WORDS[lang].get(str(s.meta.get("level")), ""), title=title)
+                topic = topic or s.reading_id
+            else:
+                n = book.cite(
+                    s.reading_id,
+                    str(s.meta.get("section") or ""),
+                    s.page,
+                    s.text,
+                    title=str(s.meta.get("title", "")),
+                    ocr=bool(s.meta.get("ocr")),
+                )
+            pieces.append(f"{s.text} [{n}]")
+        evidence = [
+            s
+            for s in self._evidence(
+                retrieval, retrieval.vector, [h.reading_id for h in retrieval.passages], key_terms, []
+            )
+            if all(s.text != c.text for c in chosen)
+        ]
+        return " ".join(pieces), evidence, topic
+
+    # ------------------------------------------------------------------------------------------ read next
+
+    def read_next(
+        self, retrieval: Retrieval, pair: QA | None, note: NoteFile | None, lang: str, level: str, limit: int = 3
+    ) -> list[ReadNext]:
+        """Where to read next, each with a question to ask about it: the answer's own source section, the
+        note's pointers into the papers, then the next step on the path (for a beginner, the step before)."""
+        picks: list[ReadNext] = []
+        asked = {pair.key} if pair else set()
+
+        def add(reading_id: str, section: str, page: int | None) -> None:
+            reading = self.readings.by_id.get(reading_id)
+            if reading is None or len(picks) >= limit or any(p.reading_id == reading_id for p in picks):
+                return
+            where = section + (f", {WORDS[lang]['page'].format(page=page)}" if page else "")
+            question = self._question_about(reading_id, section, lang, asked)
+            if not question and section:
+                question = WORDS[lang]["ask_about"].format(title=reading.title, section=section)
+            picks.append(ReadNext(reading_id, reading.title, where, reading.why(lang), question))
+
+        if pair is not None:
+            add(pair.source.id, pair.source.section, pair.source.page)
+        for pointer in note.readings if note else []:
+            add(str(pointer.get("id", "")), str(pointer.get("section", "")), pointer.get("page"))
+        for hit in retrieval.passages[:1]:
+            add(hit.reading_id, str(hit.meta.get("section") or ""), int(hit.meta.get("page") or 0) or None)
+        if picks:
+            anchor = picks[0].reading_id
+            links = self.readings.links
+            neighbours = (
+                [lk.source for lk in links if lk.target == anchor]
+                if level == "beginner"
+                else [lk.target for lk in links if lk.source == anchor]
+            )
+            for rid in neighbours:
+                sections = self.readings.by_id[rid].sections
+                add(rid, sections[0].name if sections else "", sections[0].page if sections else None)
+        return picks
+
+    def _question_about(self, reading_id: str, section: str, lang: str, asked: set[str]) -> str:
+        """A question from the tutor's Q&A that this reading (ideally this section) answers."""
+        candidates = [
+            p for p in self.facets.pairs if p.lang == lang and p.source.id == reading_id and p.key not in asked
+        ]
+        exact = [p for p in candidates if p.source.section == section]
+        chosen = (exact or candidates)[:1]
+        for p in chosen:
+            asked.add(p.key)
+            return p.q
+        return ""
+
+
+def _same_place(sentence: Sentence, place: Pointer) -> bool:
+    if sentence.reading_id != place.id:
+        return False
+    section = str(sentence.meta.get("section") or "")
+    return section == place.section or (place.page is not None and sentence.page == place.page)
+
+
+def _overlaps(a: str, b: str) -> bool:
+    return a[:60].lower() == b[:60].lower()

@@ -1,0 +1,57 @@
+"""Conversations: when a question leans on the one before it, and what the tutor remembers of a turn.
+
+A question is judged on its own first. It uses the conversation only when it refers back (a pronoun,
+"and why…", "那为什么…") *and* names no topic of its own; then the previous answer's concept is the
+topic and the new question picks the aspect. A self-contained question changes the topic, and an
+off-topic one is refused whatever came before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tutor.text import CJK, detect_language
+
+_BACK_REFERENCE_EN = re.compile(
+    r"^\s*(?:and|but|so|then|also|ok(?:ay)?|what about|how about|why|how come|is that|does that|can you)\b"
+    r"|\b(?:it|its|this|that|these|those|they|them|there|such|the same|above|previous|earlier)\b",
+    re.I,
+)
+_BACK_REFERENCE_ZH = re.compile(
+    r"^\s*(?:那|那么|还有|所以|然后|而且|但是|为什么|为何|怎么)|它|这|那个|那种|其|上面|刚才|前面|同样|该"
+)
+_SHORT = {"en": 5, "zh": 8}  # words / CJK characters: shorter than this and no topic of its own is ellipsis
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange, as much of it as later questions need."""
+
+    question: str
+    topic: str = ""  # the note id the answer was about ("" when refused or unknown)
+    facet: str = ""  # the Q&A pair that answered it, so a follow-up is not given the same answer again
+    answer: str = ""
+
+
+def refers_back(question: str) -> bool:
+    """Does the question point at something said before ("why does that help?", "那为什么…", "and for BERT?")?"""
+    lang = detect_language(question)
+    if lang == "zh":
+        short = len(CJK.findall(question)) < _SHORT["zh"]
+        return bool(_BACK_REFERENCE_ZH.search(question)) or short
+    return bool(_BACK_REFERENCE_EN.search(question)) or len(question.split()) < _SHORT["en"]
+
+
+def as_turns(history: Sequence[Turn | tuple[str, str] | str]) -> list[Turn]:
+    """Accept richer or plainer history: Turn objects, (question, answer) pairs, or bare questions."""
+    turns = []
+    for item in history:
+        if isinstance(item, Turn):
+            turns.append(item)
+        elif isinstance(item, tuple):
+            turns.append(Turn(question=item[0], answer=item[1]))
+        else:
+            turns.append(Turn(question=str(item)))
+    return turns

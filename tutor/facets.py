@@ -1,0 +1,115 @@
+"""Finding the Q&A pair that answers a learner's question.
+
+Each pair is matched by every phrasing of its question (dense, multilingual) and by the words of its
+question and answer (BM25, with the glossary's English terms for Chinese questions), so the best
+*pair*, not the best whole note, decides what the tutor answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from tutor.qa import QA
+from tutor.text import tokenize
+from tutor.vectors import VectorCache
+
+ANSWER_WEIGHT = 0.25  # how much the answer's similarity adds to the question's
+LEXICAL_WEIGHT = 0.15  # how much shared words add (normalised BM25)
+
+
+@dataclass(frozen=True)
+class FacetHit:
+    qa: QA
+    similarity: float  # best cosine between the question and any phrasing of the pair's question
+    answer_similarity: float  # cosine between the question and the pair's answer
+    lexical: float  # BM25 over question + answer words, scaled to 0..1 among the candidates
+    score: float
+
+
+class FacetIndex:
+    """All Q&A pairs of one corpus, searchable by an embedded question."""
+
+    def __init__(self, pairs: Sequence[QA], cache: VectorCache) -> None:
+        self.pairs = list(pairs)
+        self.cache = cache
+        self._by_key = {p.key: p for p in self.pairs}
+        self._by_note_id = {(p.note, p.lang, p.id): p for p in self.pairs}
+
+    @cached_property
+    def _phrasings(self) -> tuple[np.ndarray, np.ndarray]:
+        """(matrix of every phrasing, index of the pair each row belongs to)."""
+        texts: list[str] = []
+        owner: list[int] = []
+        for i, pair in enumerate(self.pairs):
+            for phrasing in [pair.q, *pair.also]:
+                texts.append(phrasing)
+                owner.append(i)
+        return self.cache.matrix(texts), np.asarray(owner, dtype=np.int64)
+
+    @cached_property
+    def _answers(self) -> np.ndarray:
+        return self.cache.matrix([p.a for p in self.pairs])
+
+    @cached_property
+    def _bm25(self) -> BM25Okapi | None:
+        docs = [tokenize(f"{p.search_text}\n{p.a}") for p in self.pairs]
+        return BM25Okapi(docs) if any(docs) else None
+
+    def warm_up(self) -> None:
+        _ = self._phrasings, self._answers, self._bm25
+
+    def answer_vector(self, pair: QA) -> np.ndarray:
+        row: np.ndarray = self._answers[self._index[pair.key]]
+        return row
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {p.key: i for i, p in enumerate(self.pairs)}
+
+    def in_note(self, note: str, lang: str) -> list[QA]:
+        return [p for p in self.pairs if p.note == note and p.lang == lang]
+
+    def get(self, key: str) -> QA | None:
+        return self._by_key.get(key)
+
+    def sibling(self, pair: QA, lang: str) -> QA:
+        """The same question in another language when it was written there under the same id."""
+        return self._by_note_id.get((pair.note, lang, pair.id), pair)
+
+    def search(
+        self,
+        vector: np.ndarray,
+        tokens: Sequence[str],
+        lang: str,
+        notes: Collection[str] | None = None,
+        exclude: Collection[str] = (),
+        k: int = 5,
+    ) -> list[FacetHit]:
+        """The pairs in `lang` closest to the question, best first; optionally only within `notes`."""
+        if not self.pairs:
+            return []
+        matrix, owner = self._phrasings
+        phrase_sims = matrix @ vector
+        best = np.full(len(self.pairs), -1.0, dtype=np.float32)
+        np.maximum.at(best, owner, phrase_sims)
+        answer_sims = self._answers @ vector
+        lexical = np.zeros(len(self.pairs), dtype=np.float32)
+        if self._bm25 is not None and tokens:
+            raw = np.asarray(self._bm25.get_scores(list(tokens)), dtype=np.float32)
+            if raw.max() > 0:
+                lexical = raw / raw.max()
+        scores = best + ANSWER_WEIGHT * answer_sims + LEXICAL_WEIGHT * lexical
+        hits: list[FacetHit] = []
+        for i in np.argsort(-scores):
+            pair = self.pairs[int(i)]
+            if pair.lang != lang or pair.key in exclude or (notes is not None and pair.note not in notes):
+                continue
+            hits.append(FacetHit(pair, float(best[i]), float(answer_sims[i]), float(lexical[i]), float(scores[i])))
+            if len(hits) >= k:
+                break
+        return hits
