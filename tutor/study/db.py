@@ -11,7 +11,9 @@ records could move to PostgreSQL by writing one more class.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -144,6 +146,7 @@ class SqliteRepository:
     def __init__(self, path: Path, busy_timeout: float = 15.0) -> None:
         self.path = path
         self.busy_timeout = busy_timeout
+        self._local = threading.local()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._migrate()
 
@@ -164,21 +167,37 @@ class SqliteRepository:
             "restore a learner's record with `tutor study import FILE` if you exported it."
         )
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _open(self) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise self._damaged(exc) from exc
-        try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.Error as exc:
+            raise self._damaged(exc) from exc
+        return conn
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, kept open: closing the last connection to a WAL file checkpoints
+        and deletes the log (an fsync, ~10 ms), which per-call connections would pay on every request."""
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid() or getattr(local, "conn", None) is None:
+            local.conn, local.pid = self._open(), os.getpid()  # a forked worker opens its own
+        conn: sqlite3.Connection = local.conn
+        try:
             yield conn
         except sqlite3.DatabaseError as exc:
-            raise self._damaged(exc) from exc
-        finally:
+            local.conn = None
             conn.close()
+            raise self._damaged(exc) from exc
+
+    def close(self) -> None:
+        """Close this thread's connection (others close when their thread ends)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

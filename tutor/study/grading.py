@@ -111,14 +111,25 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(r"(?<![a-z0-9])" + re.escape(t).replace(r"\ ", r"\s*") + tail)
 
 
+_FORMS: dict[int, list[tuple[list[str], list[str]]]] = {}
+
+
+def _glossary_forms(glossary: Glossary) -> list[tuple[list[str], list[str]]]:
+    """Each glossary term's forms and their normalised spelling, computed once per glossary."""
+    key = id(glossary)
+    if key not in _FORMS:
+        _FORMS[key] = [
+            (forms, [normalise(f) for f in forms]) for t in glossary.terms for forms in [[t.en, *t.variants, *t.zh]]
+        ]
+    return _FORMS[key]
+
+
 def expand_with_glossary(group: Sequence[str], glossary: Glossary | None) -> list[str]:
     """The group's wordings plus every form of a glossary term one of them names (both languages)."""
     wordings = list(dict.fromkeys(group))
     if glossary is None:
         return wordings
-    for term in glossary.terms:
-        forms = [term.en, *term.variants, *term.zh]
-        normal = [normalise(f) for f in forms]
+    for forms, normal in _glossary_forms(glossary):
         for wording in group:
             w = normalise(wording)
             named = w in normal or (
@@ -303,6 +314,25 @@ class Grader:
 
     # -------------------------------------------------------------------------------- embeddings
 
+    def warm_up(self, items: Sequence[Item]) -> int:
+        """Load the model and embed every key point once (the web app does this in the background)."""
+        embedder = self.embedder
+        if embedder is None:
+            return 0
+        points = list(
+            dict.fromkeys(
+                kp.point
+                for i in items
+                if isinstance(i.body, OpenItem)
+                for kp in i.body.key_points
+                if kp.point not in self._point_vectors
+            )
+        )
+        for start in range(0, len(points), 64):
+            batch = points[start : start + 64]
+            self._point_vectors.update(zip(batch, embedder.embed_documents(batch), strict=True))
+        return len(points)
+
     @property
     def embedder(self) -> Embedder | None:
         if self._embedder is None and self._embeddings_factory is not None:
@@ -312,17 +342,29 @@ class Grader:
                     self._embedder = factory() if callable(factory) else factory
         return self._embedder
 
-    def _similarities(self, points: list[KeyPoint], answer_clauses: list[str]) -> list[float | None]:
-        """Best cosine between each point and any sentence (or the whole answer); None without a model."""
+    def _similarity(
+        self, point: str, texts: list[str], cache: dict[str, list[float]], also: Sequence[str] = ()
+    ) -> float | None:
+        """Best cosine between the point and any of the texts (cut into short chunks); None without a model.
+
+        Only the sentences that name the point's terms are embedded, and each once per answer: USE is
+        the slow part of grading (~25 ms per short chunk on a busy 2-core machine)."""
         embedder = self.embedder
-        if embedder is None or not answer_clauses:
-            return [None] * len(points)
-        missing = [p.point for p in points if p.point not in self._point_vectors]
-        vectors = embedder.embed_documents(missing + answer_clauses)
-        for text, vec in zip(missing, vectors, strict=False):
-            self._point_vectors[text] = vec
-        clause_vecs = vectors[len(missing) :]
-        return [max(_cosine(self._point_vectors[p.point], v) for v in clause_vecs) for p in points]
+        if embedder is None:
+            return None
+        chunks = list(dict.fromkeys(c for t in texts for c in _chunks(t)))
+        if not chunks:
+            return 0.0
+        points = [p for p in dict.fromkeys([point, *also]) if p not in self._point_vectors]
+        need = points + [c for c in chunks if c not in cache]
+        if need:
+            vectors = embedder.embed_documents(need)
+            for text, vec in zip(need, vectors, strict=True):
+                if text in points:
+                    self._point_vectors[text] = vec
+                if text in chunks:
+                    cache[text] = vec
+        return max(_cosine(self._point_vectors[point], cache[c]) for c in chunks)
 
     # -------------------------------------------------------------------------------- grading
 
@@ -394,11 +436,18 @@ class Grader:
         answer_lang = language_of(answer)
         limits = self.calibration.for_pair(answer_lang, item.lang)
         parts = sentences(answer)
-        sims = self._similarities(body.key_points, [answer, *_sentences(answer)])
         subjects = subject_groups(body.key_points)
-        results = [
-            self._judge_point(kp, parts, sim, limits, subjects) for kp, sim in zip(body.key_points, sims, strict=True)
-        ]
+        cache: dict[str, list[float]] = {}
+        # One model call per answer: every sentence naming any point's terms, and points not seen before.
+        named = sorted({m.sentence for kp in body.key_points for g in kp.terms for m in self._mentions(g, parts)})
+        if named and self.embedder is not None:
+            first, *rest = body.key_points
+            self._similarity(first.point, [parts[n] for n in named], cache, also=[kp.point for kp in rest])
+
+        def similar(kp: KeyPoint, sentence_numbers: list[int]) -> float | None:
+            return self._similarity(kp.point, [parts[n] for n in dict.fromkeys(sentence_numbers)], cache)
+
+        results = [self._judge_point(kp, parts, limits, subjects, similar) for kp in body.key_points]
         made = sum(r.hit for r in results)
         score = round(made / len(results), 3)
         contradiction = any(r.contradicted for r in results)
@@ -418,25 +467,23 @@ class Grader:
         self,
         kp: KeyPoint,
         parts: list[str],
-        similarity: float | None,
         limits: Thresholds,
         subjects: list[tuple[str, ...]],
+        similar: Callable[[KeyPoint, list[int]], float | None],
     ) -> PointResult:
         """Without a model (similarity None) the floor is not applied and paraphrases are not accepted."""
-        sim = 0.0 if similarity is None else similarity
-        floor = 0.0 if similarity is None else limits.floor
         groups = [self._mentions(g, parts) for g in kp.terms]
         own = next((tuple(g) for g in kp.terms if tuple(g) in subjects), None)
         if own is not None:  # "BERT masks …" must not count for GPT: a mention belongs to its nearest subject
-            others = [
-                (self._mentions(list(s), parts), s == own) for s in subjects
-            ]  # every subject's mentions, flagged if it is this point's
+            others = [(self._mentions(list(s), parts), s == own) for s in subjects]
             groups = [
                 ms if tuple(g) == own else [m for m in ms if _belongs(m, others)]
                 for g, ms in zip(kp.terms, groups, strict=True)
             ]
         total = len(kp.terms)
         matched = sum(bool(ms) for ms in groups)
+        mentioned = sorted({m.sentence for ms in groups for m in ms})
+        sim = 0.0
 
         def result(hit: bool, contradicted: bool, why: str) -> PointResult:
             return PointResult(kp.point, hit, matched, total, round(sim, 3), contradicted, why)
@@ -455,14 +502,20 @@ class Grader:
         if together and all(verdicts):
             return result(False, True, verdicts[0])
         if together:
-            if sim < floor:
+            found = similar(kp, [n for n, v in zip(together, verdicts, strict=True) if not v])
+            sim = found or 0.0
+            if found is not None and found < limits.floor:
                 return result(False, False, f"terms present but unrelated (similarity {sim:.2f})")
             return result(True, False, "all term groups in one sentence")
         if matched and (why := _contradiction(groups, wants)):
             return result(False, True, why)
-        if matched == total and sim >= floor:
+        if not matched:
+            return result(False, False, f"0/{total} term groups")
+        found = similar(kp, mentioned)
+        sim = found or 0.0
+        if matched == total and (found is None or found >= limits.floor):
             return result(True, False, "all term groups, across sentences")
-        if matched and matched * 2 >= total and similarity is not None and sim >= limits.paraphrase:
+        if matched * 2 >= total and found is not None and found >= limits.paraphrase:
             return result(True, False, f"paraphrase: {matched}/{total} groups, similarity {sim:.2f}")
         return result(False, False, f"{matched}/{total} term groups, similarity {sim:.2f}")
 
@@ -557,8 +610,23 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_SPLIT.split(normalise(text)) if s and s.strip()]
 
 
-def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in re.split(r"(?<=[.!?。！？；;])\s*|\n+", text) if len(s.strip()) > 3]
+def _chunks(text: str, longest: int = 90) -> list[str]:
+    """Sentences, and long sentences cut at commas: USE's cost grows faster than the text's length
+    (one 180-character sentence takes ~7x as long as its two halves), and a point is made in a clause."""
+    out: list[str] = []
+    for sentence in re.split(r"(?<=[.!?。！？；;])\s*|\n+", text):
+        sentence = sentence.strip()
+        if len(sentence) <= longest:
+            out.append(sentence)
+            continue
+        piece = ""
+        for part in re.split(r"(?<=[,，、:：])\s*", sentence):
+            if piece and len(piece) + len(part) > longest:
+                out.append(piece)
+                piece = ""
+            piece = f"{piece} {part}".strip() if piece and not _CJK.search(part[:1]) else piece + part
+        out.append(piece)
+    return [c for c in out if len(c) > 3] or [text.strip()]
 
 
 def _choice_letter(answer: str, body: McqItem) -> str | None:

@@ -12,6 +12,7 @@ import json
 import logging
 import secrets
 import tempfile
+import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,6 +185,8 @@ def build_study_tab(
             glossary=tutor.glossary if tutor else None,
         )
     view = StudyView(settings, service)
+    # The page comes up first; key points are embedded in the background before most learners answer.
+    threading.Thread(target=service.grader.warm_up, args=(service.bank.items,), daemon=True).start()
     concepts = [("Next on the path · 按路径下一个", "")] + [
         (f"{c.title_en} · {c.title_zh}", c.id) for c in service.path.concepts if service.bank.for_concept(c.id)
     ]
