@@ -489,6 +489,25 @@ def test_fifty_threads_answering_at_once_lose_nothing(service: StudyService) -> 
     assert all(s["note-softmax"].attempts == 5 for s in states), "no lost updates of the schedule"
 
 
+def test_several_worker_processes_share_one_database(tmp_path: Path) -> None:
+    """Four processes open (and migrate) a fresh file at the same moment, then write 25 attempts each."""
+    script = (
+        "import sys; from pathlib import Path; from tutor.study.db import Attempt, ConceptState, SqliteRepository\n"
+        "repo = SqliteRepository(Path(sys.argv[1]))\n"
+        "lid = repo.ensure_learner(sys.argv[2], '2026-01-01T00:00:00+00:00')\n"
+        "for n in range(25):\n"
+        "    at = f'2026-01-01T00:00:{n:02d}+00:00'\n"
+        "    a = Attempt(f'softmax.en.m{n % 4 + 1}', 'note-softmax', 'mcq', 'B', True, 1.0, at)\n"
+        "    repo.record_attempt(lid, a, lambda s, p: ConceptState('note-softmax', 1.0, len(s), '{}', a.created_at))\n"
+    )
+    db = tmp_path / "study.sqlite3"
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(db), f"worker{n}"]) for n in range(4)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0, 0]
+    repo = SqliteRepository(db)
+    assert repo.count_attempts() == 100 and repo.schema_version() == SCHEMA_VERSION
+    assert sorted(repo.learners()) == ["worker0", "worker1", "worker2", "worker3"]
+
+
 # ------------------------------------------------------------------------------------------ the command
 
 

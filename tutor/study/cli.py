@@ -84,10 +84,11 @@ def answer(ctx: click.Context, item_id: str, answer: str, learner: str, as_json:
     click.echo(f"{verdict} · score {g.score:.2f} · mastery {result.mastery:.0%} · next review {result.next_review}")
     if g.chosen_wrong:
         click.echo(f"Your choice: {g.chosen_wrong}")
-    for point in g.hit:
-        click.echo(f"  ✓ {point}")
-    for point in g.missed:
-        click.echo(f"  ✗ {point}")
+    if g.points:  # open answers: which key points were made
+        for point in g.hit:
+            click.echo(f"  ✓ {point}")
+        for point in g.missed:
+            click.echo(f"  ✗ {point}")
     click.echo(f"\n{g.feedback}")
     lang = service.item(item_id).lang
     for source in g.read:
