@@ -374,3 +374,10 @@ def test_tutor_debug_false_means_off(settings: Settings, value: str) -> None:
 def test_tutor_debug_true_shows_the_traceback(settings: Settings) -> None:
     done = tutor_cli("remove", "not-there", env={"TUTOR_DEBUG": "1"})
     assert isinstance(done.exception, LibraryError)
+
+
+def test_own_documents_have_a_readable_title_without_the_hash() -> None:
+    from tutor.library import own_title, user_doc_id
+
+    assert own_title(user_doc_id("my notes 注意力 ü.md", "0123456789abcdef")) == "my notes 注意力 ü"
+    assert own_title("user-my-lecture-notes") == "my lecture notes", "ids from before the hash suffix"

@@ -221,6 +221,11 @@ def user_doc_id(name: str, digest: str) -> str:
     return f"user-{slug}-{digest[:8]}"
 
 
+def own_title(doc_id: str) -> str:
+    """A learner's document's readable title: the slug without `user-` and the content hash."""
+    return re.sub(r"-[0-9a-f]{8}$", "", doc_id.removeprefix("user-")).replace("-", " ")
+
+
 def _same_content(settings: Settings, size: int, digest: str) -> Path | None:
     """A library file with exactly these bytes (sizes compared first, so this rarely hashes anything)."""
     if not settings.library_dir.is_dir():
