@@ -1,303 +1,565 @@
 """The web tutor: layout and event handlers only; answering lives in tutor.answer.
 
-Page: chat (streamed, with sources and read-next) beside panels for the reading path, a map of
-the path, and the glossary. Library PDFs are served through Gradio's file route, so a citation
-opens the local file at the cited page, behind the same login as the page.
+Page: the chat (answers read from the top, sources numbered as their markers) with suggested questions,
+beside panels for the reading path, an interactive map, the glossary and a source viewer that opens a
+cited PDF page with the quote highlighted. The interface speaks English or Chinese (a switch kept in the
+browser). One public API endpoint, `/ask`, answers like `tutor ask --json`; every other event is private.
+Library files are served by the app's own `/library/<id>` route, behind the same login as the page.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402 -- analytics must be off before gradio is imported
-from fastapi import FastAPI  # noqa: E402
+from fastapi import FastAPI, Request  # noqa: E402
+from fastapi.responses import FileResponse, JSONResponse, Response  # noqa: E402
 
 from tutor.answer import Answer, Tutor, is_reset  # noqa: E402
-from tutor.config import Settings  # noqa: E402
+from tutor.config import LEVELS, Settings  # noqa: E402
+from tutor.conversation import Turn  # noqa: E402
 from tutor.errors import TutorError  # noqa: E402
 from tutor.feedback import record_feedback  # noqa: E402
-from tutor.library import find_in_library, list_library  # noqa: E402
-from tutor.readings import Reading  # noqa: E402
-from tutor.ui.pathmap import render_path_map  # noqa: E402
-from tutor.ui.render import answer_markdown, safe  # noqa: E402
-from tutor.ui.study_tab import build_study_tab  # noqa: E402
+from tutor.library import list_library  # noqa: E402
+from tutor.ui import panels, viewer  # noqa: E402
+from tutor.ui.maths import DELIMITERS  # noqa: E402
+from tutor.ui.pathmap import render_map  # noqa: E402
+from tutor.ui.render import (  # noqa: E402
+    answer_markdown,
+    message_markdown,
+    question_markdown,
+    read_next_question,
+    streaming_markdown,
+)
+from tutor.ui.strings import ANSWER_LANGS, UI_LANGS, browser_language, t  # noqa: E402
+from tutor.ui.strings import LEVELS as LEVEL_CHOICES
+from tutor.ui.study_tab import StudyTab, build_study_tab  # noqa: E402
 
 log = logging.getLogger(__name__)
 
-LEVEL_CHOICES = [("Beginner · 入门", "beginner"), ("Intermediate · 进阶", "intermediate"), ("Expert · 专家", "expert")]
-LANG_CHOICES = [("Auto · 自动", "auto"), ("中文", "zh"), ("English", "en")]
-I18N = gr.I18n(
-    en={
-        "ask": "Ask",
-        "placeholder": "Ask about the readings, in English or Chinese…",
-        "clear": "Clear chat",
-        "level": "Level",
-        "lang": "Answer language",
-        "read_next": "Read next (click to ask)",
-        "path": "Reading path",
-        "map": "Map of the path",
-        "glossary": "Glossary",
-        "search": "Search the glossary",
-        "chat": "Tutor",
-    },
-    zh={
-        "ask": "提问",
-        "placeholder": "用中文或英文提问……",
-        "clear": "清空对话",
-        "level": "难度",
-        "lang": "回答语言",
-        "read_next": "接下来读（点击即可提问）",
-        "path": "阅读路径",
-        "map": "路径图",
-        "glossary": "术语表",
-        "search": "搜索术语",
-        "chat": "导师",
-    },
-)
-EMPTY_MESSAGE = "Please type a question first. · 请先输入一个问题。"
+LANG_KEY = "tutor-ui-lang"
+STREAM_EVERY = 0.12  # seconds between streamed chat updates: tokens batch up, the page stays smooth
+MAX_HISTORY = 20  # turns the API accepts as history
 
 
-def ask_about(reading: Reading) -> str:
-    first = reading.sections[0].name if reading.sections else ""
-    return f"What is “{reading.title}” about, and what should I read first in it ({first})?"
+def _static(name: str) -> str:
+    return resources.files("tutor.ui").joinpath("static", name).read_text(encoding="utf-8")
 
 
-def read_next_question(title: str, section: str, lang: str) -> str:
-    if lang == "zh":
-        return f"《{title}》的 {section} 讲了什么？" if section else f"《{title}》讲了什么？"
-    return f"What does “{title}” explain in {section}?" if section else f"What does “{title}” explain?"
+@dataclass
+class Session:
+    """One browser tab's conversation, kept on the server (the page never sends the chat back)."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)
+    answers: dict[str, Answer] = field(default_factory=dict)
+    answer_at: dict[int, str] = field(default_factory=dict)  # chat message index → answer id
+    viewing: bool = False
 
 
 class TutorApp:
-    """Holds the tutor and renders its answers for the page."""
+    """Holds the tutor and turns its answers and data into what the page shows."""
 
     def __init__(self, settings: Settings, tutor: Tutor) -> None:
         self.settings = settings
         self.tutor = tutor
+        self.study: StudyTab | None = None
+        self.answer_limit = settings.llm.concurrency if tutor.backend.name == "openai" else 4
+        self._rendered: dict[tuple[Any, ...], str] = {}
 
-    # ------------------------------------------------------------------------------------------ text
+    # ------------------------------------------------------------------------------------------ data
 
-    def link_for(self, reading_id: str, page: int | None, url: str) -> str:
-        """The local PDF at the page when the file is here (Gradio serves it, behind TUTOR_AUTH if set),
-        else the canonical URL."""
-        path = find_in_library(self.settings, reading_id)
-        if path is not None and path.suffix.lower() == ".pdf":
-            return f"/gradio_api/file={path.resolve()}" + (f"#page={page}" if page else "")
-        return url
+    def local_pdf(self, doc_id: str) -> bool:
+        path = viewer.safe_doc_path(self.settings, doc_id)
+        return path is not None and path.suffix.lower() == ".pdf"
 
-    def status_line(self) -> str:
-        docs = self.tutor.store.manifest.docs
-        readings = [d for d in docs if d in self.tutor.readings.by_id]
-        notes = {d.split(".")[0] for d in docs if d.startswith("note-")}
-        backend = self.tutor.backend
-        who = (
-            f"LLM server {self.settings.llm.base_url} ({self.settings.llm.model})"
-            if backend.name == "openai"
-            else "offline study cards (no language model; set TUTOR_LLM_BASE_URL to use one)"
-        )
-        missing = len(self.tutor.readings.readings) - len(readings)
-        add = (
-            f" · {missing} readings not indexed: run `tutor fetch`, or `tutor add FILE --as ID`, then `tutor ingest`"
-            if missing
-            else ""
-        )
-        return f"**Answering with:** {who} · **Indexed:** {len(readings)} readings, {len(notes)} study notes{add}"
-
-    def path_markdown(self, stage_id: str, have: set[str]) -> str:
-        """One stage's readings; `have` is the doc ids in the library, listed once for all stages."""
+    def library_state(self) -> tuple[set[str], set[str]]:
+        """(indexed doc ids, doc ids with a file in the library)."""
         indexed = set(self.tutor.store.manifest.docs)
-        lines = []
-        for r in self.tutor.readings.in_stage(stage_id):
-            state = (
-                "**indexed**"
-                if r.id in indexed
-                else "in library, not indexed yet: `tutor ingest`"
-                if r.id in have
-                else "not here yet: `tutor fetch`"
-                if r.fetchable
-                else f"add your copy: `tutor add FILE --as {r.id}`"
-            )
-            sections = "; ".join(s.name + (f" (p. {s.page})" if s.page else "") for s in r.sections)
-            extra = "" if r.in_article else " *(tutor's addition)*"
-            lines.append(
-                f"**[{safe(r.title)}]({r.url})** — {safe(r.short_authors)}, {r.year}{extra} · {state}  \n"
-                f"{safe(r.why_en)}  \n{safe(r.why_zh)}  \n*Read:* {safe(sections)}"
-            )
-        return "\n\n".join(lines)
+        have = {f.doc_id for f in list_library(self.settings, self.tutor.readings)}
+        return indexed, have
 
-    def glossary_rows(self, needle: str = "") -> list[list[str]]:
-        return [[t.en, " / ".join(t.zh), t.def_en, t.def_zh, t.note] for t in self.tutor.glossary.search(needle)]
+    def status(self) -> panels.Status:
+        indexed, have = self.library_state()
+        readings = self.tutor.readings.readings
+        notes = {d.split(".")[0] for d in indexed if d.startswith("note-")}
+        own = {d for d in indexed if d.startswith("user-")}
+        backend = self.tutor.backend.name
+        return panels.Status(
+            readings_total=len(readings),
+            readings_indexed=sum(r.id in indexed for r in readings),
+            notes=len(notes),
+            own_docs=len(own),
+            missing=[r.id for r in readings if r.id not in indexed and r.id not in have],
+            backend=backend,
+            model=self.settings.llm.model,
+        )
+
+    def scrub(self, message: str) -> str:
+        """No server paths in what the page shows."""
+        for path in {self.settings.data.dir, self.settings.data.dir.resolve(), self.settings.data.corpus}:
+            message = message.replace(str(path), "…")
+        return message
+
+    def mastery(self, learner: str) -> dict[str, float] | None:
+        """Mastery per reading: the mean over the practised concepts whose notes point to it."""
+        if self.study is None or not learner:
+            return None
+        service = self.study.service
+        try:
+            if not service.known_learner(learner):
+                return None
+            concepts = service.progress(learner).concepts
+        except TutorError:
+            return None
+        scores: dict[str, list[float]] = {}
+        for c in concepts:
+            if not c.attempts:
+                continue
+            note = self.tutor.notes.get(c.id, "en")
+            for pointer in note.readings if note else []:
+                scores.setdefault(str(pointer.get("id", "")), []).append(c.mastery)
+        return {rid: sum(v) / len(v) for rid, v in scores.items() if rid} or None
+
+    # ------------------------------------------------------------------------------------------ panels
+
+    def path_html(self, lang: str) -> str:
+        indexed, have = self.library_state()
+        key = ("path", lang, frozenset(indexed), frozenset(have))
+        if key not in self._rendered:
+            self._rendered[key] = panels.path_html(self.tutor.readings, indexed, have, lang)
+        return self._rendered[key]
+
+    def glossary_markdown(self, lang: str) -> str:
+        key = ("glossary", lang)
+        if key not in self._rendered:
+            self._rendered[key] = panels.glossary_markdown(self.tutor.glossary, self.tutor.notes, lang)
+        return self._rendered[key]
+
+    def map_html(self, lang: str, learner: str = "") -> str:
+        indexed, have = self.library_state()
+        return render_map(self.tutor.readings, lang, indexed, have, self.mastery(learner))
+
+    def suggestions(self, session: Session | None, lang: str) -> str:
+        latest = self._latest(session)
+        if latest is not None and latest.read_next:
+            items = [(read_next_question(r, latest.language), f"{r.title} — {r.section}") for r in latest.read_next]
+            return panels.suggestions_html(items, t(lang, "next"))
+        return panels.suggestions_html(panels.starters(self.tutor.readings, lang), t(lang, "try"))
+
+    @staticmethod
+    def _latest(session: Session | None) -> Answer | None:
+        if session is None or not session.answers:
+            return None
+        return list(session.answers.values())[-1]
+
+    def language_updates(self, lang: str, session: Session | None, learner: str = "") -> tuple[Any, ...]:
+        """Everything whose words depend on the interface language, in the order of `language_outputs`."""
+        return (
+            gr.update(value=lang),
+            t(lang, "tagline"),
+            panels.status_html(self.status(), lang),
+            gr.update(placeholder=t(lang, "chat_empty")),
+            gr.update(placeholder=t(lang, "placeholder")),
+            gr.update(value=t(lang, "ask")),
+            gr.update(value=t(lang, "clear")),
+            gr.update(label=t(lang, "level"), choices=LEVEL_CHOICES[lang]),
+            gr.update(label=t(lang, "answer_lang"), choices=ANSWER_LANGS[lang]),
+            self.suggestions(session, lang),
+            gr.update(label=t(lang, "path")),
+            gr.update(label=t(lang, "map")),
+            gr.update(label=t(lang, "glossary")),
+            gr.update(label=t(lang, "source")),
+            self.path_html(lang),
+            self.map_html(lang, learner),
+            gr.update(placeholder=t(lang, "search")),
+            self.glossary_markdown(lang),
+            gr.skip() if session is not None and session.viewing else viewer.empty_markdown(lang),
+        )
 
     # ------------------------------------------------------------------------------------------ events
 
     def respond(
-        self,
-        question: str,
-        chat: list[dict[str, Any]],
-        pairs: list[tuple[str, str]],
-        answers: list[dict[str, Any]],
-        level: str,
-        lang: str,
+        self, question: str, level: str, lang: str, ui_lang: str, session: Session | None, learner: str = ""
     ) -> Iterator[tuple[Any, ...]]:
-        """Stream one answer into the chat; problems become chat messages, never a broken page."""
-        chat = [*chat, {"role": "user", "content": safe(question.strip()) or "…"}]
-        no_next = gr.Dataset(samples=[])
-        if not question.strip():
-            chat.append({"role": "assistant", "content": EMPTY_MESSAGE})
-            yield chat, "", pairs, answers, no_next
+        """Stream one answer into the chat: (chat, question box, session, suggestions) per update.
+
+        Problems become a line in the chat, never a broken page; an oversized question is not echoed."""
+        session = session or Session()
+        question = question if isinstance(question, str) else ""
+        ui_lang = "zh" if ui_lang == "zh" else "en"
+        session.messages = [*session.messages, {"role": "user", "content": question_markdown(question, ui_lang)}]
+        if not question.replace("\x00", "").strip():
+            session.messages.append({"role": "assistant", "content": message_markdown(t(ui_lang, "empty_question"))})
+            yield session.messages, gr.skip(), session, gr.skip()
             return
-        chat.append({"role": "assistant", "content": "…"})
-        yield chat, "", pairs, answers, no_next
-        text = ""
+        session.messages.append({"role": "assistant", "content": streaming_markdown("")})
+        at = len(session.messages) - 1
+        yield session.messages, "", session, gr.skip()
+        text, shown = "", time.monotonic()
         try:
-            for piece in self.tutor.stream(question, level=level, lang=lang, history=pairs):
+            for piece in self.tutor.stream(question, level=level, lang=lang, history=session.turns[-6:]):
                 if isinstance(piece, Answer):
-                    chat[-1] = {"role": "assistant", "content": answer_markdown(piece, self.link_for)}
-                    pairs = [*pairs, (question.strip(), piece.text)]
-                    answers = [*answers, piece.as_json()]
-                    samples = [[read_next_question(r.title, r.section, piece.language)] for r in piece.read_next]
-                    yield chat, "", pairs, answers, gr.Dataset(samples=samples)
+                    session.answers[piece.id] = piece
+                    session.answer_at[at] = piece.id
+                    session.turns = [*session.turns, piece.as_turn()]
+                    session.messages[at] = {"role": "assistant", "content": answer_markdown(piece, self.local_pdf)}
+                    self._exposure(learner, piece)
+                    yield session.messages, "", session, self.suggestions(session, ui_lang)
                     return
                 text = "" if is_reset(piece) else text + piece
-                chat[-1] = {"role": "assistant", "content": safe(text) or "…"}
-                yield chat, "", pairs, answers, no_next
+                if time.monotonic() - shown >= STREAM_EVERY:
+                    shown = time.monotonic()
+                    session.messages[at] = {"role": "assistant", "content": streaming_markdown(text)}
+                    yield session.messages, gr.skip(), session, gr.skip()
         except TutorError as exc:
-            chat[-1] = {"role": "assistant", "content": f"**Note:** {safe(str(exc))}"}
-            yield chat, question, pairs, answers, no_next
+            session.messages[at] = {"role": "assistant", "content": message_markdown(self.scrub(str(exc)))}
+            keep = question if len(question) <= self.settings.max_question_chars else gr.skip()
+            yield session.messages, keep, session, gr.skip()
         except Exception as exc:  # the session must survive anything; the terminal gets the traceback
             log.exception("answer failed")
-            chat[-1] = {
-                "role": "assistant",
-                "content": f"**Sorry:** something went wrong answering that "
-                f"({type(exc).__name__}). Please try again; the rest of the session still works.",
-            }
-            yield chat, question, pairs, answers, no_next
+            message = t(ui_lang, "error", kind=type(exc).__name__)
+            session.messages[at] = {"role": "assistant", "content": message_markdown(message)}
+            keep = question if len(question) <= self.settings.max_question_chars else gr.skip()
+            yield session.messages, keep, session, gr.skip()
 
-    def feedback(self, answers: list[dict[str, Any]], chat: list[dict[str, Any]], data: gr.LikeData) -> None:
+    def respond_to(
+        self, level: str, lang: str, ui_lang: str, session: Session | None, learner: str, evt: gr.SelectData
+    ) -> Iterator[tuple[Any, ...]]:
+        """A clicked question (suggestion, read-next item, reading chip, map node) is asked at once."""
+        value = evt.value if isinstance(evt.value, str) else ""
+        yield from self.respond(value[: self.settings.max_question_chars + 1], level, lang, ui_lang, session, learner)
+
+    def _exposure(self, learner: str, answer: Answer) -> None:
+        """A question about a concept counts as exposure in the study record (never as mastery)."""
+        if self.study is None or not learner or not answer.covered or not answer.topic:
+            return
+        with contextlib.suppress(TutorError):
+            self.study.record_exposure(learner, answer.topic)
+
+    def view(self, session: Session | None, ui_lang: str, evt: gr.SelectData) -> tuple[Any, ...]:
+        """Open a cited page, a note or another page of a PDF in the viewer, and show the viewer tab."""
+        session = session or Session()
+        value = evt.value if isinstance(evt.value, str) else ""
+        kind, _, rest = value.partition(":")
+        content = None
+        if kind == "cite":
+            aid, _, n = rest.rpartition("-")
+            answer = session.answers.get(aid)
+            citation = next((c for c in answer.citations if str(c.n) == n), None) if answer else None
+            if answer is not None and citation is not None:
+                if citation.kind == "note":
+                    note = self.tutor.notes.get(citation.reading_id, answer.language)
+                    level = answer.background.level if answer.background else ""
+                    if note is not None:
+                        content = viewer.note_markdown(
+                            note, level, answer.language, self.tutor.readings, self.local_pdf
+                        )
+                else:
+                    page = viewer.render_page(self.settings, citation.reading_id, citation.page or 1, citation.quote)
+                    where = ", ".join(
+                        x for x in [citation.section, f"p. {citation.page}" if citation.page else ""] if x
+                    )
+                    reading = self.tutor.readings.by_id.get(citation.reading_id)
+                    external = reading.page_url(citation.page) if reading else ""
+                    content = viewer.page_markdown(page, citation.title, where, citation.quote, external, ui_lang)
+        elif kind == "note":
+            note = self.tutor.notes.get(rest, ui_lang)
+            if note is not None:
+                content = viewer.note_markdown(note, "", ui_lang, self.tutor.readings, self.local_pdf)
+        elif kind == "page":
+            doc_id, _, page_text = rest.rpartition(":")
+            if page_text.isdigit():
+                page = viewer.render_page(self.settings, doc_id, int(page_text))
+                reading = self.tutor.readings.by_id.get(doc_id)
+                title = reading.title if reading else doc_id
+                external = reading.page_url(int(page_text)) if reading else ""
+                content = viewer.page_markdown(page, title, "", "", external, ui_lang)
+        if content is None:
+            content = viewer.page_markdown(None, "", "", "", "", ui_lang)
+        session.viewing = True
+        return content, gr.Tabs(selected="source"), session
+
+    def feedback(self, session: Session | None, data: gr.LikeData) -> None:
+        """👍/👎 on an answer, stored with that answer's id (messages that are not answers are ignored)."""
+        if session is None:
+            return
         index = data.index if isinstance(data.index, int) else data.index[0]
-        assistant_turn = sum(1 for m in chat[: index + 1] if m["role"] == "assistant") - 1
-        if 0 <= assistant_turn < len(answers):
-            record_feedback(self.settings.data.dir / "feedback.jsonl", bool(data.liked), answers[assistant_turn])
+        answer = session.answers.get(session.answer_at.get(index, ""))
+        if answer is None:
+            return
+        liked = data.liked if isinstance(data.liked, bool) else data.liked == "Like"
+        record_feedback(self.settings.data.dir / "feedback.jsonl", liked, answer.as_json())
+
+    def clear(self, ui_lang: str) -> tuple[Any, ...]:
+        session = Session()
+        return [], "", session, self.suggestions(session, ui_lang)
+
+    # ------------------------------------------------------------------------------------------ API
+
+    def api_ask(
+        self, question: str, level: str = "beginner", language: str = "auto", history: list[Any] | None = None
+    ) -> dict[str, Any]:
+        """Ask the tutor one question; returns the same JSON object as `tutor ask --json`.
+
+        question: the question, in English or Chinese (at most 2,000 characters).
+        level: beginner, intermediate or expert.
+        language: auto, en or zh (the answer's language; auto follows the question).
+        history: the conversation so far, oldest first: earlier answers as this endpoint returned them
+        (their question, topic and facet are used) or plain earlier questions.
+        """
+        try:
+            turns = _history(history)
+            if not isinstance(question, str):
+                raise gr.Error("`question` must be text.", print_exception=False)
+            if not isinstance(level, str) or level not in LEVELS:
+                raise gr.Error(f"`level` must be one of {', '.join(LEVELS)}.", print_exception=False)
+            if language not in ("auto", "en", "zh"):
+                raise gr.Error("`language` must be auto, en or zh.", print_exception=False)
+            return self.tutor.ask(question, level, language, turns).as_json()
+        except TutorError as exc:
+            raise gr.Error(self.scrub(str(exc)), print_exception=False) from None
+        except gr.Error:
+            raise
+        except Exception as exc:
+            log.exception("API answer failed")
+            raise gr.Error(f"The tutor failed to answer ({type(exc).__name__}).", print_exception=False) from None
+
+
+def _history(history: Any) -> list[Turn]:
+    """Earlier turns from API input: answer objects or questions; anything else is a one-line error."""
+    if history is None or history == "":
+        return []
+    if not isinstance(history, list) or len(history) > MAX_HISTORY:
+        raise gr.Error(f"`history` must be a list of at most {MAX_HISTORY} earlier answers.", print_exception=False)
+    turns = []
+    for item in history:
+        if isinstance(item, str):
+            turns.append(Turn(item[:2000]))
+        elif isinstance(item, dict) and isinstance(item.get("question"), str):
+            turns.append(
+                Turn(
+                    item["question"][:2000],
+                    str(item.get("topic") or ""),
+                    str(item.get("facet") or ""),
+                    str(item.get("direct") or item.get("answer") or "")[:2000],
+                )
+            )
+        else:
+            raise gr.Error("Each `history` item must be an earlier answer object or a question.", print_exception=False)
+    return turns
 
 
 def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
     """The page. Handlers are thin: each calls TutorApp, which calls the tutor."""
     ui = TutorApp(settings, tutor)
-    map_png = render_path_map(tutor.readings, settings.data.dir / "cache" / "path-map.png")
-    answer_limit = settings.llm.concurrency if tutor.backend.name == "openai" else 8
+    private: dict[str, Any] = {"api_visibility": "private"}
+    answering: dict[str, Any] = {"concurrency_limit": ui.answer_limit, "concurrency_id": "answers", **private}
 
-    with gr.Blocks(title="tutor · LLM study path") as app:
-        gr.Markdown(
-            "## tutor · 大模型入门导师\nA study tutor for the reading path from ML foundations to LLM "
-            "serving. 按原文的阅读路径提问，答案附出处与页码。"
-        )
-        status = gr.Markdown(ui.status_line(), elem_id="status")
-        pairs = gr.State([])
-        answers = gr.State([])
-        with gr.Row():
-            with gr.Column(scale=3):
+    with gr.Blocks(title="tutor · 大模型入门导师") as app:
+        stored_lang = gr.BrowserState("", storage_key=LANG_KEY, secret="tutor-interface-language")
+        session = gr.State(None)
+        with gr.Row(elem_id="header"):
+            with gr.Column(scale=5, min_width=240):
+                gr.HTML("<h1>tutor · 大模型入门导师</h1>", elem_id="title")
+                tagline = gr.HTML(t("en", "tagline"), elem_id="tagline")
+            ui_lang = gr.Radio(
+                UI_LANGS, value="en", show_label=False, elem_id="ui-lang", scale=0, min_width=150, container=False
+            )
+        status = gr.HTML(panels.status_html(ui.status(), "en"), elem_id="status")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=320):
                 chat = gr.Chatbot(
-                    label=I18N("chat"),
-                    height=560,
                     elem_id="chat",
+                    show_label=False,
+                    height=None,
+                    max_height="calc(100vh - 240px)",
+                    min_height=120,
+                    autoscroll=False,
                     sanitize_html=True,
+                    latex_delimiters=DELIMITERS,
                     feedback_options=("Like", "Dislike"),
-                    latex_delimiters=[{"left": "$$", "right": "$$", "display": True}],
+                    buttons=[],
+                    placeholder=t("en", "chat_empty"),
+                    layout="panel",
                 )
-                with gr.Row():
+                with gr.Row(elem_id="ask-row"):
                     question = gr.Textbox(
-                        placeholder=I18N("placeholder"), show_label=False, scale=5, elem_id="question", max_lines=6
+                        placeholder=t("en", "placeholder"),
+                        show_label=False,
+                        scale=5,
+                        min_width=160,
+                        elem_id="question",
+                        max_lines=6,
+                        container=False,
                     )
-                    send = gr.Button(I18N("ask"), variant="primary", scale=1, elem_id="ask")
-                with gr.Row():
-                    level = gr.Radio(LEVEL_CHOICES, value="beginner", label=I18N("level"), elem_id="level")
-                    lang = gr.Radio(LANG_CHOICES, value="auto", label=I18N("lang"), elem_id="lang")
-                    clear = gr.Button(I18N("clear"), elem_id="clear", scale=0)
-                hidden_q = gr.Textbox(visible=False)
-                read_next = gr.Dataset(
-                    components=[hidden_q], samples=[], label=I18N("read_next"), elem_id="read-next", samples_per_page=3
-                )
-
-                inputs = [question, chat, pairs, answers, level, lang]
-                outputs = [chat, question, pairs, answers, read_next]
-                answer_options: dict[str, Any] = {"concurrency_limit": answer_limit, "concurrency_id": "answers"}
-
-                def then_answer(filled: Any) -> None:
-                    """After an event fills the question box, answer it like the Ask button does."""
-                    filled.then(ui.respond, inputs, outputs, **answer_options)
-
-                have = {f.doc_id for f in list_library(settings, tutor.readings)}
-            with gr.Column(scale=2):
-                with gr.Tab(I18N("path"), elem_id="path-tab"):
-                    for stage in tutor.readings.ordered_stages():
-                        with gr.Accordion(f"{stage.order}. {stage.title_en} · {stage.title_zh}", open=stage.order == 1):
-                            gr.Markdown(f"*{stage.summary_en}*  \n*{stage.summary_zh}*")
-                            with gr.Row():
-                                for starter in [*stage.starters_en, *stage.starters_zh]:
-                                    starter_button = gr.Button(starter, size="sm")
-                                    then_answer(starter_button.click(lambda s=starter: s, None, question))
-                            gr.Markdown(ui.path_markdown(stage.id, have))
-                            for reading in tutor.readings.in_stage(stage.id):
-                                button = gr.Button(
-                                    f"Ask about {reading.short_authors} {reading.year}",
-                                    size="sm",
-                                    elem_classes=["ask-reading"],
-                                )
-                                then_answer(button.click(lambda r=reading: ask_about(r), None, question))
-                with gr.Tab(I18N("map"), elem_id="map-tab"):
-                    gr.Image(
-                        str(map_png), show_label=False, buttons=["fullscreen"], interactive=False, elem_id="path-map"
+                    send = gr.Button(t("en", "ask"), variant="primary", scale=1, min_width=70, elem_id="ask")
+                suggestions = gr.HTML(ui.suggestions(None, "en"), elem_id="suggestions")
+                with gr.Row(elem_id="controls"):
+                    level = gr.Radio(
+                        LEVEL_CHOICES["en"], value="beginner", label=t("en", "level"), elem_id="level", min_width=200
                     )
-                with gr.Tab(I18N("glossary"), elem_id="glossary-tab"):
-                    needle = gr.Textbox(placeholder=I18N("search"), show_label=False, elem_id="glossary-search")
-                    table = gr.Dataframe(
-                        ui.glossary_rows(),
-                        headers=["English", "中文", "definition", "定义", "note"],
-                        interactive=False,
-                        wrap=True,
+                    lang = gr.Radio(
+                        ANSWER_LANGS["en"], value="auto", label=t("en", "answer_lang"), elem_id="lang", min_width=200
+                    )
+                    clear = gr.Button(t("en", "clear"), elem_id="clear", scale=0, min_width=90, size="sm")
+            with gr.Column(scale=2, min_width=320), gr.Tabs(elem_id="panels") as tabs:
+                with gr.Tab(t("en", "path"), id="path", elem_id="path-tab") as path_tab:
+                    path = gr.HTML(ui.path_html("en"), elem_id="path", padding=False)
+                with gr.Tab(t("en", "map"), id="map", elem_id="map-tab") as map_tab:
+                    path_map = gr.HTML(
+                        ui.map_html("en"), elem_id="path-map", js_on_load=_static("map.js"), padding=False
+                    )
+                with gr.Tab(t("en", "glossary"), id="glossary", elem_id="glossary-tab") as glossary_tab:
+                    search = gr.Textbox(
+                        placeholder=t("en", "search"),
+                        show_label=False,
+                        elem_id="glossary-search",
+                        container=False,
+                        interactive=True,
+                    )
+                    glossary = gr.Markdown(
+                        ui.glossary_markdown("en"),
                         elem_id="glossary",
+                        latex_delimiters=DELIMITERS,
+                        sanitize_html=False,
                     )
-                    needle.change(ui.glossary_rows, needle, table, concurrency_limit=None)
-                build_study_tab(app, settings, tutor)
+                with gr.Tab(t("en", "source"), id="source", elem_id="source-tab") as source_tab:
+                    view = gr.Markdown(
+                        viewer.empty_markdown("en"),
+                        elem_id="viewer",
+                        latex_delimiters=DELIMITERS,
+                        sanitize_html=False,
+                    )
+                ui.study = build_study_tab(app, settings, tutor)
+        ask_bridge = gr.HTML("", visible="hidden", js_on_load=_static("ask.js"), elem_id="ask-bridge")
+        page_bridge = gr.HTML("", visible="hidden", js_on_load=_static("page.js"), elem_id="page-bridge")
 
-        question.submit(ui.respond, inputs, outputs, **answer_options)
-        send.click(ui.respond, inputs, outputs, api_name="respond", **answer_options)
-        then_answer(read_next.click(lambda sample: sample[0], read_next, question))
-        clear.click(lambda: ([], "", [], [], gr.Dataset(samples=[])), None, outputs)
-        chat.like(ui.feedback, [answers, chat], None)
-        app.load(ui.status_line, None, status)
+        learner = ui.study.learner
+        chat_outputs = [chat, question, session, suggestions]
+        language_outputs = [
+            ui_lang,
+            tagline,
+            status,
+            chat,
+            question,
+            send,
+            clear,
+            level,
+            lang,
+            suggestions,
+            path_tab,
+            map_tab,
+            glossary_tab,
+            source_tab,
+            path,
+            path_map,
+            search,
+            glossary,
+            view,
+        ]
+
+        asking = [question, level, lang, ui_lang, session, learner]
+        question.submit(ui.respond, asking, chat_outputs, **answering)
+        send.click(ui.respond, asking, chat_outputs, **answering)
+        ask_bridge.select(ui.respond_to, asking[1:], chat_outputs, **answering)
+        page_bridge.select(ui.view, [session, ui_lang], [view, tabs, session], **private)
+        clear.click(ui.clear, [ui_lang], chat_outputs, **private)
+        chat.like(ui.feedback, [session], None, **private)
+        map_tab.select(ui.map_html, [ui_lang, learner], path_map, **private)
+
+        def on_load(saved: str | None, request: gr.Request) -> tuple[Any, ...]:
+            chosen = saved if saved in ("en", "zh") else browser_language(request.headers.get("accept-language", ""))
+            updates = ui.language_updates(chosen, None)
+            if chosen == "en":  # the page was built in English: send only what can have changed
+                updates = tuple(u if k == 2 else gr.skip() for k, u in enumerate(updates))
+            return (*updates, chosen)
+
+        def switch(chosen: str, current: Session | None, who: str) -> tuple[Any, ...]:
+            chosen = chosen if chosen in ("en", "zh") else "en"
+            return (*ui.language_updates(chosen, current, who), chosen)
+
+        app.load(on_load, [stored_lang], [*language_outputs, stored_lang], **private)
+        ui_lang.input(switch, [ui_lang, session, learner], [*language_outputs, stored_lang], **private)
+        gr.api(ui.api_ask, api_name="ask", concurrency_limit=ui.answer_limit, concurrency_id="answers")  # type: ignore[attr-defined]  # exported at runtime
     blocks: gr.Blocks = app
     return blocks
 
 
 def make_server(settings: Settings, tutor: Tutor) -> FastAPI:
-    """The Gradio page on a FastAPI app; library PDFs are served by Gradio's file route (allowed_paths)."""
+    """The Gradio page on a FastAPI app with the library route; error pages never show server paths."""
     auth = None
     if settings.auth:
         user, _, password = settings.auth.partition(":")
         auth = (user, password)
     settings.library_dir.mkdir(parents=True, exist_ok=True)
-    app = build_app(settings, tutor)
-    app.queue(default_concurrency_limit=8)
+    blocks = build_app(settings, tutor)
+    blocks.queue(default_concurrency_limit=8)
+    server = FastAPI(title="tutor", docs_url=None, redoc_url=None, openapi_url=None)
+    gradio_app: dict[str, Any] = {}
+
+    def signed_in(request: Request) -> bool:
+        """The page's own login: the Gradio session cookie, when TUTOR_AUTH is set."""
+        app = gradio_app.get("app")
+        if app is None or (app.auth is None and app.auth_dependency is None):
+            return True
+        token = request.cookies.get(f"access-token-{app.cookie_id}") or request.cookies.get(
+            f"access-token-unsecure-{app.cookie_id}"
+        )
+        return bool(token and app.tokens.get(token))
+
+    @server.get("/library/{doc_id}")
+    def library_file(doc_id: str, request: Request) -> Response:
+        if not signed_in(request):
+            return JSONResponse({"detail": "Not authenticated"}, status_code=401)
+        path = viewer.safe_doc_path(settings, doc_id)
+        if path is None:
+            return JSONResponse({"detail": "No such document in the library."}, status_code=404)
+        media = "application/pdf" if path.suffix.lower() == ".pdf" else "text/plain; charset=utf-8"
+        return FileResponse(path, media_type=media, headers={"Content-Disposition": "inline"})
+
+    @server.get("/library/{doc_id}/page/{page}.png")
+    def library_page(doc_id: str, page: int, request: Request) -> Response:
+        if not signed_in(request):
+            return JSONResponse({"detail": "Not authenticated"}, status_code=401)
+        view = viewer.render_page(settings, doc_id, page)
+        if view is None:
+            return JSONResponse({"detail": "No such page."}, status_code=404)
+        return FileResponse(view.image, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+    @server.middleware("http")
+    async def no_paths_in_file_errors(request: Request, call_next: Any) -> Response:
+        """Gradio's file route answers a refused path with the path itself; say less."""
+        response: Response = await call_next(request)
+        if request.url.path.startswith("/gradio_api/file=") and response.status_code in (403, 404):
+            return JSONResponse({"detail": "File not available."}, status_code=response.status_code)
+        return response
+
     mounted: FastAPI = gr.mount_gradio_app(
-        FastAPI(title="tutor", docs_url=None, redoc_url=None, openapi_url=None),
-        app,
+        server,
+        blocks,
         path="/",
         auth=auth,
-        i18n=I18N,
         footer_links=[],
         allowed_paths=[str(settings.library_dir.resolve())],
         server_name=settings.server.host,
         server_port=settings.server.port,
         theme=gr.themes.Soft(),
-        css=".ask-reading {min-width: 0 !important}",
+        css=_static("page.css"),
     )
+    for route in mounted.routes:
+        if getattr(route, "path", None) == "" and hasattr(route, "app"):
+            gradio_app["app"] = route.app
     return mounted
 
 

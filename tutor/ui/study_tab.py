@@ -194,7 +194,7 @@ def build_study_tab(
 
     # Outside the tab: a tab's contents mount only when opened, and the id must be stored at page load.
     stored = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=_browser_secret(settings))
-    with gr.Tab("Study", elem_id="study-tab"):
+    with gr.Tab("Study", elem_id="study-tab") as tab:
         learner = gr.Textbox(visible=False, elem_id="study-learner")
         item_id = gr.Textbox(visible=False, elem_id="study-item-id")
         who = gr.Markdown(elem_id="study-who")
@@ -313,16 +313,17 @@ def build_study_tab(
         except TutorError as exc:
             raise gr.Error(str(exc)) from exc
 
-    app.load(on_load, [stored], [learner, stored, who, progress])
-    next_button.click(
-        on_next, [learner, lang, concept], [item_id, question, choice, free, feedback], api_name="study_next"
-    )
-    submit.click(on_submit, [learner, item_id, choice, free], [feedback, progress], api_name="study_submit")
-    reading.change(on_reading, [learner, reading], [sections])
-    save_read.click(on_save_read, [learner, reading, sections], [progress])
-    export_button.click(on_export, [learner], [exported])
-    imported.upload(on_import, [learner, imported], [feedback, progress])
-    reset_button.click(lambda: gr.update(visible=True), None, [confirm])
-    confirm.click(on_reset, [learner], [progress, feedback, confirm])
-    gr.api(api_answer, api_name="study_answer")  # type: ignore[attr-defined]  # exported at runtime, not in gradio's __all__
+    # Page events are private (issue 9): only `study_answer` is a public API endpoint.
+    private: dict[str, Any] = {"api_visibility": "private"}
+    app.load(on_load, [stored], [learner, stored, who, progress], **private)
+    next_button.click(on_next, [learner, lang, concept], [item_id, question, choice, free, feedback], **private)
+    submit.click(on_submit, [learner, item_id, choice, free], [feedback, progress], **private)
+    reading.change(on_reading, [learner, reading], [sections], **private)
+    save_read.click(on_save_read, [learner, reading, sections], [progress], **private)
+    export_button.click(on_export, [learner], [exported], **private)
+    imported.upload(on_import, [learner, imported], [feedback, progress], **private)
+    reset_button.click(lambda: gr.update(visible=True), None, [confirm], **private)
+    confirm.click(on_reset, [learner], [progress, feedback, confirm], **private)
+    with tab:  # inside the Tab, not directly in the page's gr.Tabs (which warns about non-Tab children)
+        gr.api(api_answer, api_name="study_answer")  # type: ignore[attr-defined]  # exported at runtime, not in gradio's __all__
     return StudyTab(service, learner)

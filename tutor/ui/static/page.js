@@ -1,0 +1,99 @@
+// Runs once when the page loads (gr.HTML js_on_load). Everything here is delegated from the document,
+// because Gradio re-renders the chat and the panels: opening a source in the viewer, following [n]
+// markers, copying an answer, filtering the glossary, and bringing each new answer into view from its top.
+
+// A source, a note or a page to show in the viewer: the server resolves it from the session's answers.
+document.addEventListener('click', (event) => {
+  const link = event.target.closest('a.open-here, a.open-note, a.view-page');
+  if (!link) return;
+  event.preventDefault();
+  let value = '';
+  if (link.classList.contains('open-here')) {
+    value = 'cite:' + link.id.replace(/^open-/, '');
+  } else if (link.classList.contains('open-note')) {
+    value = 'note:' + link.getAttribute('href').replace(/^#note:/, '');
+  } else {
+    const match = link.getAttribute('href').match(/^library\/([^#\/]+)#page=(\d+)$/);
+    if (!match) return;
+    value = 'page:' + decodeURIComponent(match[1]) + ':' + match[2];
+  }
+  trigger('select', { index: 0, value: value });
+  const viewer = document.getElementById('viewer');
+  if (viewer && window.matchMedia('(max-width: 900px)').matches) {
+    setTimeout(() => viewer.scrollIntoView({ block: 'start', behavior: 'smooth' }), 400);
+  }
+});
+
+// [n] markers: scroll to the numbered source in the same answer and flash it.
+document.addEventListener('click', (event) => {
+  const cite = event.target.closest('a.cite');
+  if (!cite) return;
+  const target = document.getElementById(cite.getAttribute('href').slice(1));
+  if (!target) return;
+  event.preventDefault();
+  target.scrollIntoView({ block: 'center', behavior: 'smooth' });
+  target.classList.remove('flash');
+  void target.offsetWidth;
+  target.classList.add('flash');
+});
+
+// Copy an answer as text, with formulas back in $…$ form.
+const answerText = (answer) => {
+  const clone = answer.cloneNode(true);
+  clone.querySelectorAll('.katex').forEach((k) => {
+    const tex = k.querySelector('annotation');
+    const display = k.parentElement && k.parentElement.classList.contains('katex-display');
+    k.replaceWith(tex ? (display ? '$$' + tex.textContent + '$$' : '$' + tex.textContent + '$') : k.textContent);
+  });
+  clone.querySelectorAll('.answer-actions').forEach((x) => x.remove());
+  clone.querySelectorAll('p, li, summary, blockquote, .answer-title, .sources-title, .src-links, .src-quote, .next-where, .next-why')
+    .forEach((block) => block.append('\n'));
+  return clone.textContent.replace(/[ \t]+\n/g, '\n').replace(/\n{3,}/g, '\n\n').trim();
+};
+document.addEventListener('click', async (event) => {
+  const button = event.target.closest('a.copy-answer');
+  if (!button) return;
+  event.preventDefault();
+  const answer = button.closest('.answer');
+  if (!answer) return;
+  const text = answerText(answer);
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch (err) {
+    const area = document.createElement('textarea');
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand('copy');
+    area.remove();
+  }
+  button.classList.add('copied');
+  setTimeout(() => button.classList.remove('copied'), 1500);
+});
+
+// The glossary filters in the browser: every form of a term and both definitions are in data-search.
+const filterGlossary = (needle) => {
+  const words = needle.toLowerCase().trim();
+  let shown = 0;
+  document.querySelectorAll('#glossary .term').forEach((term) => {
+    const hit = !words || term.dataset.search.includes(words);
+    term.hidden = !hit;
+    if (hit) shown += 1;
+  });
+  const none = document.querySelector('#glossary .terms-none');
+  if (none) none.hidden = shown > 0;
+};
+document.addEventListener('input', (event) => {
+  if (event.target.closest && event.target.closest('#glossary-search')) filterGlossary(event.target.value);
+});
+
+// Each new answer is brought into view from its top (title first), once.
+const seen = new Set();
+document.querySelectorAll('#chat .answer[id]').forEach((a) => seen.add(a.id));
+new MutationObserver(() => {
+  const answers = document.querySelectorAll('#chat .answer[id]');
+  const newest = answers[answers.length - 1];
+  if (!newest || seen.has(newest.id)) return;
+  answers.forEach((a) => seen.add(a.id));
+  requestAnimationFrame(() => newest.scrollIntoView({ block: 'start' }));
+}).observe(document.body, { childList: true, subtree: true });
