@@ -13,9 +13,10 @@ import pytest
 from corpus_fixture import INJECTION, build_index
 from fileserver import closed_port
 
-from tutor.answer import Answer, AnswerContext, OpenAIBackend, Tutor, _hold_back_sentinel
+from tutor.answer import Answer, AnswerContext, Tutor, _hold_back_sentinel
 from tutor.citations import drop_unknown_markers, markers_in
 from tutor.config import Settings
+from tutor.llm.backends import OpenAIBackend
 from tutor.prompts import CANNOT_ANSWER
 
 pytestmark = pytest.mark.slow
@@ -58,12 +59,43 @@ def test_chinese_question_finds_the_english_passage(tutor: Tutor) -> None:
 
 
 def test_follow_up_is_searched_with_the_question_it_follows(tutor: Tutor) -> None:
-    history = ["How does a Neural Turing Machine read from memory?"]
-    found = tutor.retriever.retrieve("and why is that differentiable?", history)
-    assert found.query.startswith(history[0])
-    assert found.passages[0].reading_id == "graves2014-ntm"
-    standalone = tutor.retriever.retrieve("What does BERT's masked language model predict?", history)
-    assert standalone.query == "What does BERT's masked language model predict?"
+    first = tutor.ask("Why divide the scores by the square root of d_k?")
+    found = tutor.retriever.retrieve("and why does that help training?", [first.as_turn()])
+    assert found.follow_up and found.query.startswith(first.question)
+    assert found.facets[0].qa.id == "why-helps-training", "a new answer on the same concept, not the same one"
+    standalone = tutor.retriever.retrieve("What does BERT's masked language model predict?", [first.as_turn()])
+    assert not standalone.follow_up and standalone.query == "What does BERT's masked language model predict?"
+
+
+def test_a_session_follows_up_changes_topic_and_still_refuses_off_topic_questions(tutor: Tutor) -> None:
+    turns = []
+    for question, expected, follow_up in [
+        ("Why divide the scores by the square root of d_k?", "SQRT-ANSWER", False),
+        ("and why does that help training?", "TRAINING-ANSWER", True),
+        ("Is the degradation problem caused by overfitting?", "DEGRADATION-ANSWER", False),
+    ]:
+        answer = tutor.ask(question, history=turns)
+        assert answer.direct.startswith(expected) and answer.follow_up is follow_up, (question, answer.direct)
+        turns.append(answer.as_turn())
+    for off_topic in ("And how do I bake bread?", "How do I plant an apple tree in my garden?"):
+        assert not tutor.ask(off_topic, history=turns).covered, off_topic
+
+
+def test_a_chinese_follow_up_gets_the_new_aspect(tutor: Tutor) -> None:
+    first = tutor.ask("注意力为什么要除以根号 d_k？")
+    follow = tutor.ask("那为什么这样有助于训练？", history=[first.as_turn()])
+    assert first.direct.startswith("根号答案") and follow.direct.startswith("训练答案") and follow.follow_up
+    assert not tutor.ask("那附近有什么好吃的餐厅？", history=[first.as_turn(), follow.as_turn()]).covered
+
+
+def test_a_reading_without_a_file_is_found_cited_and_pointed_to(tutor: Tutor) -> None:
+    answer = tutor.ask("Which chapters of the watermelon book should I read first?")
+    assert answer.covered and "Ch. 2 Model evaluation" in answer.direct
+    cited = answer.citations[0]
+    assert (cited.reading_id, cited.kind) == ("zhou2016-ml-book", "reading-list")
+    assert answer.read_next[0].reading_id == "zhou2016-ml-book"
+    chinese = tutor.ask("西瓜书应该先读哪几章？")
+    assert chinese.language == "zh" and chinese.citations[0].reading_id == "zhou2016-ml-book"
 
 
 def test_one_paper_cannot_crowd_out_the_rest(tutor: Tutor) -> None:
@@ -76,29 +108,63 @@ def test_one_paper_cannot_crowd_out_the_rest(tutor: Tutor) -> None:
 # ------------------------------------------------------------------------------------------ extractive
 
 
-def test_extractive_card_gives_the_note_at_the_chosen_level_then_quotes(tutor: Tutor) -> None:
+def test_extractive_card_answers_first_then_the_note_at_the_chosen_level_then_quotes(tutor: Tutor) -> None:
     answer = tutor.ask("Why divide by the square root of d_k in attention?", level="expert")
     assert answer.covered and answer.backend == "extractive" and answer.language == "en"
-    assert "EXPERT-EN" in answer.text and "BEGINNER-EN" not in answer.text
-    assert "What the readings say" in answer.text and "> " in answer.text
+    assert answer.text.startswith("SQRT-ANSWER") and "SQRT-DEEPER" in answer.direct, "answer first, detail at expert"
+    assert answer.background is not None and answer.background.text.startswith("EXPERT-EN")
+    assert "BEGINNER-EN" not in answer.text
+    assert (
+        answer.text.index("SQRT-ANSWER") < answer.text.index("EXPERT-EN") < answer.text.index("What the readings say")
+    )
     assert_markers_resolve(answer)
     vaswani = [c for c in answer.citations if c.reading_id == "vaswani2017-attention"]
-    assert vaswani and vaswani[0].url.startswith("https://arxiv.org/pdf/1706.03762v5#page=")
-    assert vaswani[0].page and vaswani[0].section and vaswani[0].quote
+    assert vaswani[0].n == 1 and vaswani[0].url == "https://arxiv.org/pdf/1706.03762v5#page=5"
+    assert (vaswani[0].section, vaswani[0].page) == ("3.2.1 Scaled Dot-Product Attention", 5)
+    assert "square root of d_k" in vaswani[0].quote, "the quote supports the answer"
     assert answer.read_next and answer.read_next[0].reading_id == "vaswani2017-attention"
     assert all(r.why for r in answer.read_next) and len(answer.read_next) <= 3
+
+
+def test_beginner_gets_the_short_answer_without_the_deeper_detail(tutor: Tutor) -> None:
+    answer = tutor.ask("Why divide by the square root of d_k in attention?", level="beginner")
+    assert answer.direct.startswith("SQRT-ANSWER") and "SQRT-DEEPER" not in answer.text
+    assert answer.background is not None and answer.background.text.startswith("BEGINNER-EN")
 
 
 def test_chinese_question_gets_a_chinese_card(tutor: Tutor) -> None:
     answer = tutor.ask("为什么缩放点积注意力要除以根号 d_k？", level="beginner")
     assert answer.language == "zh"
-    assert "入门-中文" in answer.text and "原文怎么说" in answer.text
+    assert answer.direct.startswith("根号答案") and "入门-中文" in answer.text and "原文怎么说" in answer.text
     assert answer.read_next[0].why == tutor.readings.get(answer.read_next[0].reading_id).why_zh
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        pytest.param("Is the degradation problem caused by overfitting?", "DEGRADATION-ANSWER", id="en"),
+        pytest.param("深层网络的退化问题是过拟合造成的吗？", "退化答案", id="zh"),
+        pytest.param("Is ResNet's degradation problem just overfitting, 过拟合?", "DEGRADATION-ANSWER", id="mixed"),
+    ],
+)
+def test_a_misconception_gets_its_own_answer_not_the_concept_overview(
+    tutor: Tutor, question: str, expected: str
+) -> None:
+    answer = tutor.ask(question, level="intermediate")
+    assert answer.direct.startswith(expected), answer.text
+    assert answer.facet.endswith(":degradation-not-overfitting")
+    source = answer.citations[0]
+    assert (source.reading_id, source.section, source.page) == ("he2015-resnet", "1. Introduction", 2)
 
 
 def test_language_can_be_overridden(tutor: Tutor) -> None:
     answer = tutor.ask("Why divide by the square root of d_k in attention?", level="intermediate", lang="zh")
     assert answer.language == "zh" and "进阶-中文" in answer.text
+
+
+def test_chinese_with_english_terms_is_answered_in_chinese(tutor: Tutor) -> None:
+    answer = tutor.ask("Transformer 里的 attention 为什么要除以根号 d_k？")
+    assert answer.language == "zh" and answer.direct.startswith("根号答案")
 
 
 def test_question_off_the_path_is_refused_and_points_to_the_nearest_readings(tutor: Tutor) -> None:
@@ -115,9 +181,18 @@ def test_planted_instructions_in_a_document_are_only_quoted(tutor: Tutor) -> Non
     hostile = [c for c in answer.citations if c.reading_id == "user-serving-notes"]
     assert hostile, "the hostile document is retrieved like any other"
     assert answer.covered
-    assert "What the readings say" in answer.text or "closest passages" in answer.text
-    planted = [line for line in answer.text.splitlines() if "PWNED" in line or "developer mode" in line]
-    assert all(line.startswith("> ") for line in planted), "planted text appears only inside a quotation"
+    for line in answer.text.splitlines():
+        for planted in ("PWNED", "developer mode"):
+            if planted in line:
+                before = line[: line.index(planted)]
+                assert line.startswith("> ") or before.count("“") > before.count("”"), line
+
+
+def test_reference_lists_are_never_quoted(tutor: Tutor) -> None:
+    answer = tutor.ask("Which Advances in Neural Information Processing Systems paper says attention is all you need?")
+    quotes = [c.quote for c in answer.citations] + [q.text for q in answer.evidence]
+    assert not [q for q in quotes if "Advances in Neural Information Processing Systems" in q]
+    assert all(c.section != "References" for c in answer.citations)
 
 
 @pytest.mark.parametrize(
@@ -251,22 +326,41 @@ def test_ask_json_is_exactly_one_object_in_the_documented_shape(indexed: Setting
     done = run_cli(indexed, "ask", "为什么要除以根号 d_k？", "--level", "intermediate", "--json")
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
-    assert set(payload) == {
+    assert {
+        "id",
         "question",
         "level",
         "language",
         "backend",
         "covered",
         "answer",
+        "direct",
+        "background",
+        "evidence",
+        "topic",
+        "facet",
+        "follow_up",
         "citations",
         "read_next",
         "retrieved",
         "timings_ms",
-    }
+    } <= set(payload)
     assert (payload["level"], payload["language"], payload["backend"]) == ("intermediate", "zh", "extractive")
-    assert payload["covered"] is True
-    assert set(payload["citations"][0]) == {"n", "reading_id", "title", "authors", "section", "page", "url", "quote"}
-    assert set(payload["read_next"][0]) == {"reading_id", "title", "section", "why"}
+    assert payload["covered"] is True and payload["answer"].startswith(payload["direct"])
+    assert set(payload["citations"][0]) == {
+        "n",
+        "reading_id",
+        "title",
+        "authors",
+        "section",
+        "page",
+        "url",
+        "quote",
+        "kind",
+        "ocr",
+    }
+    assert [c["n"] for c in payload["citations"]] == list(range(1, len(payload["citations"]) + 1))
+    assert set(payload["read_next"][0]) == {"reading_id", "title", "section", "why", "question"}
     assert set(payload["retrieved"][0]) == {"reading_id", "section", "page", "score"}
     assert set(payload["timings_ms"]) == {"retrieve", "generate", "total"}
     assert {c["n"] for c in payload["citations"]} >= set(markers_in(payload["answer"]))
@@ -285,47 +379,73 @@ def test_ask_rejects_bad_questions_with_a_non_zero_exit(indexed: Settings, quest
     assert "Error:" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_eval_scores_a_question_file(indexed: Settings, tmp_path: Path) -> None:
+def test_eval_scores_answers_with_history_and_facts(indexed: Settings, tmp_path: Path) -> None:
+    rows = [
+        {
+            "id": "a",
+            "question": "Why scale by the square root of d_k?",
+            "lang": "en",
+            "level": "expert",
+            "expected": ["vaswani2017-attention"],
+            "facts": [["softmax"], ["variance", "no such word"]],
+        },
+        {
+            "id": "b",
+            "question": "退化问题是过拟合造成的吗？",
+            "lang": "zh",
+            "level": "beginner",
+            "expected": ["he2015-resnet", "note-residual-connections"],
+            "facts": [["训练误差"], ["this fact is missing"]],
+        },
+        {
+            "id": "c",
+            "question": "and why does that help training?",
+            "lang": "en",
+            "level": "beginner",
+            "expected": ["note-scaled-dot-product-attention"],
+            "facts": [["gradient"]],
+            "history": ["Why divide the scores by the square root of d_k?"],
+            "tags": ["conversation", "follow-up"],
+        },
+        {
+            "id": "d",
+            "question": "How do I fix a leaking kitchen tap?",
+            "lang": "en",
+            "level": "beginner",
+            "expected": [],
+            "history": ["Why divide the scores by the square root of d_k?"],
+            "tags": ["conversation", "off-topic"],
+        },
+    ]
     questions = tmp_path / "q.jsonl"
-    questions.write_text(
-        json.dumps(
-            {
-                "id": "a",
-                "question": "Why scale by the square root of d_k?",
-                "lang": "en",
-                "level": "expert",
-                "expected": ["vaswani2017-attention"],
-            }
-        )
-        + "\n"
-        + json.dumps(
-            {
-                "id": "b",
-                "question": "残差连接解决了什么问题？",
-                "lang": "zh",
-                "level": "beginner",
-                "expected": ["he2015-resnet"],
-            }
-        )
-        + "\n"
-        + json.dumps(
-            {"id": "c", "question": "How do I fix a leaking tap?", "lang": "en", "level": "beginner", "expected": []}
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     done = run_cli(indexed, "eval", str(questions), "--json")
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    assert [line.get("id") for line in lines[:3]] == ["a", "b", "c"]
+    assert [line.get("id") for line in lines[:4]] == ["a", "b", "c", "d"]
+    assert lines[1]["facts_covered"] == [True, False]
+    assert lines[2]["follow_up"] and lines[2]["facet"].endswith(":why-helps-training")
     summary = lines[-1]
-    assert summary["retrieval"]["hit@5"] == 1.0 and summary["refusals_correct"] == 1.0
-    assert summary["citation_validity"] == 1.0
+    assert summary["all"]["hit@5"] == 1.0 and summary["all"]["refusals"] == 1.0
+    assert summary["all"]["facts_coverage"] == pytest.approx((1 + 0.5 + 1) / 3, abs=0.01)
+    assert summary["all"]["facts_full"] == pytest.approx(2 / 3, abs=0.01)
+    assert summary["conversation_on_topic"] == 1.0 and summary["all"]["junk_quote_rate"] == 0.0
     assert set(summary["by_language"]) == {"en", "zh"}
+    table = run_cli(indexed, "eval", str(questions))
+    assert "facts full" in table.stdout and "Conversation cases on the right topic" in table.stdout
+
+
+def test_eval_rejects_a_wrong_field_with_a_clear_message(indexed: Settings, tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    row = {"id": "a", "question": "Why?", "lang": "en", "level": "beginner", "expected": [], "fact": [["x"]]}
+    questions.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    done = run_cli(indexed, "eval", str(questions))
+    assert done.returncode != 0 and "q.jsonl:1" in done.stderr and "fact" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_the_library_answers_like_the_command(indexed: Settings) -> None:
     import tutor
 
     answer = tutor.ask("Why divide by the square root of d_k in attention?", level="expert", settings=indexed)
-    assert answer.covered and "EXPERT-EN" in answer.text and answer.backend == "extractive"
+    assert answer.covered and "SQRT-DEEPER" in answer.text and answer.backend == "extractive"

@@ -24,7 +24,7 @@ from tutor.notes import NoteFile, Notes
 from tutor.qa import QA, Pointer
 from tutor.readings import ReadingList
 from tutor.retrieve import Retrieval, Retriever, Sentence
-from tutor.text import split_sentences, tokenize
+from tutor.text import quotable, split_sentences, tokenize
 from tutor.vectors import normalise
 
 WORDS = {
@@ -124,6 +124,7 @@ class CardMaker:
         words = WORDS[lang]
         book = CitationBook(self.readings, words["notes"])
         facet = self._chosen_facet(retrieval)
+        about = ""  # a reading the question is about, pointed to first
         key_terms = {t for m in retrieval.matches for t in tokenize(m.term.en)}
         evidence: list[Sentence] = []
         if facet is not None:
@@ -140,6 +141,7 @@ class CardMaker:
         elif (entry := self._reading_question(retrieval)) is not None:
             direct = self._reading_answer(entry, book, lang)
             topic = retrieval.topic
+            about = entry.reading.id
         else:
             direct, evidence, topic = self._sentence_answer(retrieval, book, level, lang, key_terms)
 
@@ -168,7 +170,7 @@ class CardMaker:
             background=background,
             evidence=quotes,
             citations=book.citations,
-            read_next=self.read_next(retrieval, facet.qa if facet else None, note, lang, level),
+            read_next=self.read_next(retrieval, facet.qa if facet else None, note, lang, level, about),
             facet=facet.qa if facet else None,
             topic=topic,
             lang=lang,
@@ -215,6 +217,8 @@ class CardMaker:
         found = self.retriever.sentences(target, k=16, reading_ids=ids, roles=retrieval.roles(), notes=False)
         scored = []
         for s in found:
+            if not quotable(s.text):
+                continue  # an index built before a quoting rule changed
             bonus = 0.04 * min(2, len(key_terms & set(tokenize(s.text))))
             if any(_same_place(s, p) for p in places):
                 bonus += 0.05
@@ -293,7 +297,8 @@ class CardMaker:
                     title=str(s.meta.get("title", "")),
                     ocr=bool(s.meta.get("ocr")),
                 )
-            pieces.append(f"{s.text} [{n}]")
+            # The tutor's own words stand as they are; a reading's sentence is shown as the quote it is.
+            pieces.append(f"{s.text} [{n}]" if s.is_note else f"“{s.text}” [{n}]")
         evidence = [
             s
             for s in self._evidence(
@@ -306,7 +311,14 @@ class CardMaker:
     # ------------------------------------------------------------------------------------------ read next
 
     def read_next(
-        self, retrieval: Retrieval, pair: QA | None, note: NoteFile | None, lang: str, level: str, limit: int = 3
+        self,
+        retrieval: Retrieval,
+        pair: QA | None,
+        note: NoteFile | None,
+        lang: str,
+        level: str,
+        about: str = "",
+        limit: int = 3,
     ) -> list[ReadNext]:
         """Where to read next, each with a question to ask about it: the answer's own source section, the
         note's pointers into the papers, then the next step on the path (for a beginner, the step before)."""
@@ -323,6 +335,9 @@ class CardMaker:
                 question = WORDS[lang]["ask_about"].format(title=reading.title, section=section)
             picks.append(ReadNext(reading_id, reading.title, where, reading.why(lang), question))
 
+        if about:
+            sections = self.readings.by_id[about].sections
+            add(about, sections[0].name if sections else "", sections[0].page if sections else None)
         if pair is not None:
             add(pair.source.id, pair.source.section, pair.source.page)
         for pointer in note.readings if note else []:

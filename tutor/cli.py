@@ -196,7 +196,13 @@ class RichReporter:
         self.task: TaskID | None = None
 
     def start(self, source: Any, total: int) -> None:
-        self.task = self.progress.add_task(source.doc_id, total=total)
+        self.task = self.progress.add_task(source.doc_id, total=total, unit="chunks")
+
+    def ocr_progress(self, source: Any, done: int, total: int) -> None:
+        if done == 0:
+            self.task = self.progress.add_task(source.doc_id, total=total, unit="pages (OCR)")
+        elif self.task is not None:
+            self.progress.update(self.task, completed=done)
 
     def advance(self, n: int) -> None:
         if self.task is not None:
@@ -214,7 +220,12 @@ def run_ingest(ctx: Context, store: Any, table_to: Console | None = None) -> lis
     """Ingest into `store` with progress on stderr and a summary table (stdout unless told)."""
     from tutor.ingest import ingest
 
-    columns = (TextColumn("{task.description:<36}"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"))
+    columns = (
+        TextColumn("{task.description:<36}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[unit]}"),
+    )
     with Progress(*columns, console=console) as progress:
         rows = ingest(ctx.settings, ctx.readings, store, RichReporter(progress))
     table = Table("document", "pages", "chunks", "status", "note", title="Ingest")
@@ -276,11 +287,14 @@ def sections(ctx: Context, document: str) -> None:
     from tutor.errors import LibraryError
     from tutor.library import SUPPORTED_SUFFIXES, find_in_library
     from tutor.loaders import load_file
+    from tutor.ocr import PageOcr
 
     path = find_in_library(ctx.settings, document) or Path(document)
     if not path.is_file() or path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise LibraryError(f"{document}: neither a reading in the library nor a supported file.")
-    loaded = load_file(path, SUPPORTED_SUFFIXES[path.suffix.lower()], ctx.settings.ingest.min_text_quality)
+    reading = ctx.readings.by_id.get(path.stem)
+    ocr = PageOcr.from_settings(ctx.settings, reading.title if reading else None)  # cached pages are reused
+    loaded = load_file(path, SUPPORTED_SUFFIXES[path.suffix.lower()], ctx.settings.ingest.min_text_quality, ocr=ocr)
     table = Table("section", "pages", "characters", title=str(path))
     spans: dict[str, list[int]] = {}
     for block in loaded.blocks:
@@ -456,7 +470,8 @@ def print_summary(summary: dict[str, Any], count: int) -> None:
             _fmt(s["right_language"]),
             _fmt(s["junk_quote_rate"]),
         )
-    out.print(table)
+    wide = out if out.is_terminal and out.width >= 150 else Console(width=150)  # ten columns need the room
+    wide.print(table)
     lat = summary["latency_ms"]
     out.print(
         f"Conversation cases on the right topic (or still refused): {_fmt(summary['conversation_on_topic'])}   "

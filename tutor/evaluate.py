@@ -108,13 +108,14 @@ class Outcome:
 
     def as_json(self) -> dict[str, Any]:
         return {
+            **self.answer.as_json(),
             "id": self.question.id,
+            "answer_id": self.answer.id,
             "expected": self.question.expected,
             "tags": self.question.tags,
             "rank": self.rank,
             "facts_covered": self.facts_covered,
             "junk_quotes": [q for q in self.quotes if junk_quote(q)],
-            **self.answer.as_json(),
         }
 
 

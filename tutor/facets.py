@@ -7,6 +7,7 @@ question and answer (BM25, with the glossary's English terms for Chinese questio
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -14,12 +15,24 @@ from functools import cached_property
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from tutor.glossary import Glossary
 from tutor.qa import QA
 from tutor.text import tokenize
 from tutor.vectors import VectorCache
 
 ANSWER_WEIGHT = 0.25  # how much the answer's similarity adds to the question's
 LEXICAL_WEIGHT = 0.15  # how much shared words add (normalised BM25)
+REPEAT_PENALTY = 0.25  # a follow-up should get a new answer, not the one it follows
+TERM_WEIGHT = 0.2  # share of the question's field terms the pair's question names (in any language)
+ANSWER_TERM_WEIGHT = 0.1  # …or its answer names
+INTENT_WEIGHT = 0.05  # the pair is the kind of question asked (why / how many / compare)
+_INTENTS: dict[str, re.Pattern[str]] = {
+    "why": re.compile(r"\bwhy\b|为什么|为何|原因", re.I),
+    "numbers": re.compile(r"\bhow (?:many|much|big|large|long|fast)\b|多少|多大|多长|多快|几个|几层", re.I),
+    "compare": re.compile(r"\bvs\.?\b|\bversus\b|differ|compare|区别|不同|对比|比较|相比", re.I),
+    "misconception": re.compile(r"^\s*(?:is|are|does|do|did|can)\b.*\?$|是不是|是否|吗[？?]?$", re.I),
+}
+_KIND_INTENT = {"why": "why", "numbers": "numbers", "compare": "compare", "misconception": "misconception"}
 
 
 @dataclass(frozen=True)
@@ -34,9 +47,10 @@ class FacetHit:
 class FacetIndex:
     """All Q&A pairs of one corpus, searchable by an embedded question."""
 
-    def __init__(self, pairs: Sequence[QA], cache: VectorCache) -> None:
+    def __init__(self, pairs: Sequence[QA], cache: VectorCache, glossary: Glossary) -> None:
         self.pairs = list(pairs)
         self.cache = cache
+        self.glossary = glossary
         self._by_key = {p.key: p for p in self.pairs}
         self._by_note_id = {(p.note, p.lang, p.id): p for p in self.pairs}
 
@@ -60,8 +74,23 @@ class FacetIndex:
         docs = [tokenize(f"{p.search_text}\n{p.a}") for p in self.pairs]
         return BM25Okapi(docs) if any(docs) else None
 
+    @cached_property
+    def _terms(self) -> tuple[list[frozenset[str]], list[frozenset[str]]]:
+        """The field terms (glossary keys, so 残差连接 and residual connection are one) each pair's question
+        phrasings and its answer name; everyday words left out."""
+        questions, answers = [], []
+        for pair in self.pairs:
+            questions.append(
+                frozenset(m.term.key for m in self.glossary.matches_in(pair.search_text) if not m.everyday)
+            )
+            answers.append(frozenset(m.term.key for m in self.glossary.matches_in(pair.a) if not m.everyday))
+        return questions, answers
+
+    def _field_terms(self, text: str) -> frozenset[str]:
+        return frozenset(m.term.key for m in self.glossary.matches_in(text) if not m.everyday)
+
     def warm_up(self) -> None:
-        _ = self._phrasings, self._answers, self._bm25
+        _ = self._phrasings, self._answers, self._bm25, self._terms
 
     def answer_vector(self, pair: QA) -> np.ndarray:
         row: np.ndarray = self._answers[self._index[pair.key]]
@@ -89,8 +118,15 @@ class FacetIndex:
         notes: Collection[str] | None = None,
         exclude: Collection[str] = (),
         k: int = 5,
+        penalise: Collection[str] = (),
+        terms: Collection[str] = (),
+        question: str = "",
     ) -> list[FacetHit]:
-        """The pairs in `lang` closest to the question, best first; optionally only within `notes`."""
+        """The pairs in `lang` closest to the question, best first; optionally only within `notes`.
+
+        Pairs in `penalise` (the one that just answered, for a follow-up) lose REPEAT_PENALTY: a new pair
+        wins unless none comes close.
+        """
         if not self.pairs:
             return []
         matrix, owner = self._phrasings
@@ -104,8 +140,27 @@ class FacetIndex:
             if raw.max() > 0:
                 lexical = raw / raw.max()
         scores = best + ANSWER_WEIGHT * answer_sims + LEXICAL_WEIGHT * lexical
+        if terms:
+            wanted = frozenset(terms)
+            q_terms, a_terms = self._terms
+            scores += np.asarray(
+                [
+                    (TERM_WEIGHT * len(wanted & q) + ANSWER_TERM_WEIGHT * len(wanted & a)) / len(wanted)
+                    for q, a in zip(q_terms, a_terms, strict=True)
+                ],
+                dtype=np.float32,
+            )
+        intents = {kind for kind, pattern in _INTENTS.items() if pattern.search(question)}
+        if intents:
+            scores += np.asarray(
+                [INTENT_WEIGHT if _KIND_INTENT.get(p.kind) in intents else 0.0 for p in self.pairs], dtype=np.float32
+            )
+        for key in penalise:
+            if key in self._index:
+                scores[self._index[key]] -= REPEAT_PENALTY
         hits: list[FacetHit] = []
-        for i in np.argsort(-scores):
+        order = np.argsort(-scores)
+        for i in order:
             pair = self.pairs[int(i)]
             if pair.lang != lang or pair.key in exclude or (notes is not None and pair.note not in notes):
                 continue

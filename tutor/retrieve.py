@@ -23,15 +23,17 @@ from rank_bm25 import BM25Okapi
 
 from tutor.catalog import CatalogHit, ReadingCatalog
 from tutor.config import Settings
-from tutor.conversation import Turn, refers_back
+from tutor.conversation import Turn, points_back, refers_back
 from tutor.facets import FacetHit, FacetIndex
 from tutor.glossary import Glossary, Match
 from tutor.ingest import chunk_body
 from tutor.roles import NEVER_QUOTED, QUOTABLE
 from tutor.store import Store
-from tutor.text import detect_language, tokenize
+from tutor.text import content_words, detect_language, tokenize
 from tutor.vectors import normalise
 
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_CJK_FUNCTION = set("的了是吗呢么和与在有也都就还很把被让给对从向为这那哪什怎如何吧啊呀")
 # Questions that ask for what is usually kept out of answers: appendix, figures, tables, code.
 _ASKS_FOR_EXTRAS = re.compile(
     r"\b(?:appendix|table|figure|fig\.|code|example|sample|listing)s?\b|附录|表格|图|代码|例子|示例", re.I
@@ -87,10 +89,34 @@ class Coverage:
     """The numbers coverage is decided on, kept so `tutor eval` can show why a question was refused."""
 
     facet: float
-    passage: float
+    passage: float  # the closest passage or single sentence of the readings and notes
     strong_terms: int
     weak_terms: int
     named_reading: bool
+    foreign: int = 0  # words (or Chinese characters) that appear nowhere in the readings, notes or Q&A
+    content: int = 1  # words (or Chinese characters) in the question that carry meaning
+
+
+class Vocabulary:
+    """Every word and Chinese character the tutor's material uses: a question full of words it has never
+    seen ("sourdough", "Firefox", 红烧肉) is about something else, whatever it shares with the field."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.words: set[str] = set()
+        self.chars: set[str] = set()
+        for text in texts:
+            self.words.update(content_words(text))
+            self.chars.update(_CJK_CHAR.findall(text))
+
+    def knows(self, word: str) -> bool:
+        return word in self.words or (word.endswith("s") and word[:-1] in self.words)
+
+    def foreign(self, question: str) -> tuple[int, int]:
+        """(unknown words and characters, all content words and characters) in the question."""
+        words = content_words(question)
+        chars = [c for c in _CJK_CHAR.findall(question) if c not in _CJK_FUNCTION]
+        unknown = sum(not self.knows(w) for w in words) + sum(c not in self.chars for c in chars)
+        return unknown, max(1, len(words) + len(chars))
 
 
 @dataclass
@@ -129,6 +155,60 @@ class Retrieval:
         return sorted(QUOTABLE | ({"appendix", "figure", "code"} if self.extras else set()))
 
 
+class SentenceIndex:
+    """Every committed sentence's embedding, in memory, reloaded from the store when its generation moves.
+
+    Choosing evidence scores a few thousand sentences against one vector, restricted to some readings
+    and roles: a matrix product here costs about a millisecond, a filtered Chroma query some 50.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._key: tuple[str, ...] | None = None
+        self._docs: list[Document] = []
+        self._matrix = np.zeros((0, 1), dtype=np.float32)
+        self._reading = np.zeros(0, dtype=object)
+        self._role = np.zeros(0, dtype=object)
+        self._note = np.zeros(0, dtype=bool)
+
+    def _load(self) -> tuple[list[Document], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        key = tuple(self.store.manifest.committed_versions)
+        with self._lock:
+            if key != self._key:
+                docs, rows = self.store.chunks_with_vectors({"kind": "sentence"})
+                self._docs = docs
+                self._matrix = normalise(np.asarray(rows, dtype=np.float32)) if docs else np.zeros((0, 1), np.float32)
+                self._reading = np.asarray([str(d.metadata.get("reading_id", "")) for d in docs], dtype=object)
+                self._role = np.asarray([str(d.metadata.get("role", "body")) for d in docs], dtype=object)
+                self._note = np.asarray([d.metadata.get("source_kind") == "note" for d in docs], dtype=bool)
+                self._key = key
+            return self._docs, self._matrix, self._reading, self._role, self._note
+
+    def nearest(
+        self,
+        vector: np.ndarray,
+        k: int,
+        reading_ids: Sequence[str] | None = None,
+        roles: Sequence[str] = tuple(sorted(QUOTABLE)),
+        notes: bool | None = None,
+    ) -> list[Sentence]:
+        docs, matrix, reading, role, note = self._load()
+        if not docs:
+            return []
+        mask = np.isin(role, list(roles))
+        if reading_ids is not None:
+            mask &= np.isin(reading, list(reading_ids))
+        if notes is not None:
+            mask &= note if notes else ~note
+        candidates = np.flatnonzero(mask)
+        if not len(candidates):
+            return []
+        sims = matrix[candidates] @ vector
+        best = candidates[np.argsort(-sims)[:k]]
+        return [Sentence(docs[i].page_content, dict(docs[i].metadata), float(matrix[i] @ vector)) for i in best]
+
+
 class Retriever:
     """Hybrid retrieval over the committed chunks of a Store, the Q&A pairs and the reading list."""
 
@@ -141,23 +221,16 @@ class Retriever:
         self.facet_index = facets
         self.catalog = catalog
         self._lock = threading.Lock()  # the web app retrieves from many threads at once
-        self._bm25_key: tuple[str, ...] = ()
+        self._bm25_key: tuple[str, ...] | None = None
         self._bm25: BM25Okapi | None = None
         self._docs: list[Document] = []
+        self._vocabulary = Vocabulary([])
+        self.sentence_index = SentenceIndex(store)
 
     # ------------------------------------------------------------------------------------------ pieces
 
     def embed(self, text: str) -> np.ndarray:
         return normalise(np.asarray(self.store.embeddings.embed_query(text), dtype=np.float32))
-
-    def _passage_filter(self) -> dict[str, Any]:
-        return {
-            "$and": [
-                self.store.committed_filter(),
-                {"kind": {"$ne": "sentence"}},
-                {"role": {"$nin": sorted(NEVER_QUOTED)}},
-            ]
-        }
 
     def _lexical_index(self) -> tuple[BM25Okapi | None, list[Document]]:
         """BM25 over every committed passage, rebuilt only when the committed set changes."""
@@ -167,20 +240,29 @@ class Retriever:
                 where = {"$and": [{"kind": {"$ne": "sentence"}}, {"role": {"$nin": sorted(NEVER_QUOTED)}}]}
                 self._docs = self.store.chunks(where)
                 self._bm25 = BM25Okapi([tokenize(d.page_content) for d in self._docs]) if self._docs else None
+                own = [f"{p.search_text} {p.a} {p.deeper}" for p in self.facet_index.pairs]
+                own += [" ".join([t.en, *t.zh, *t.variants, t.def_en, t.def_zh]) for t in self.glossary.terms]
+                self._vocabulary = Vocabulary([d.page_content for d in self._docs] + own)
                 self._bm25_key = key
             return self._bm25, self._docs
 
+    def vocabulary(self) -> Vocabulary:
+        self._lexical_index()
+        return self._vocabulary
+
     def warm_up(self) -> None:
-        """Load the model, embed the Q&A pairs and reading list, build BM25: before the first learner asks."""
+        """Load the model, embed the Q&A pairs and reading list, build BM25 and the sentence index: before
+        the first learner asks."""
         self.facet_index.warm_up()
         self.catalog.warm_up()
+        self.sentence_index.nearest(self.embed("attention"), 1)
         self.retrieve("attention")
 
     def _dense(self, vector: np.ndarray) -> list[tuple[Document, float]]:
         if not self.store.manifest.docs:
             return []
         return self.store.vectorstore.search_by_vector(
-            vector.tolist(), k=self.settings.retrieval.candidates, filter=self._passage_filter()
+            vector.tolist(), k=self.settings.retrieval.candidates, keep=_is_passage
         )
 
     def _lexical(self, query: str) -> list[Document]:
@@ -201,21 +283,23 @@ class Retriever:
         notes: bool | None = None,
     ) -> list[Sentence]:
         """The indexed sentences nearest to `vector`, optionally only in some readings, roles or kinds."""
-        if not self.store.manifest.docs:
-            return []
-        clauses: list[dict[str, Any]] = [
-            self.store.committed_filter(),
-            {"kind": "sentence"},
-            {"role": {"$in": list(roles)}},
-        ]
-        if reading_ids is not None:
-            clauses.append({"reading_id": {"$in": list(reading_ids) or ["__none__"]}})
-        if notes is not None:
-            clauses.append({"source_kind": "note"} if notes else {"source_kind": {"$ne": "note"}})
-        found = self.store.vectorstore.search_by_vector(vector.tolist(), k=k, filter={"$and": clauses})
-        return [Sentence(doc.page_content, dict(doc.metadata), sim) for doc, sim in found]
+        return self.sentence_index.nearest(vector, k, reading_ids, roles, notes)
 
     # ------------------------------------------------------------------------------------------ search
+
+    def _in_one_language(self, question: str, vector: np.ndarray, matches: Sequence[Match], lang: str) -> np.ndarray:
+        """A question mixing scripts ("What is a 残差连接 in ResNet?") embeds poorly; blend in its
+        embedding with the field terms written in the answer language."""
+        has_cjk, has_latin = bool(_CJK_CHAR.search(question)), bool(re.search(r"[A-Za-z]{2}", question))
+        if not (has_cjk and has_latin) or not matches:
+            return vector
+        rewritten = question
+        for m in matches:
+            target = m.term.zh[0] if lang == "zh" else m.term.en
+            rewritten = rewritten.replace(m.form, target)
+        if rewritten == question:
+            return vector
+        return normalise(vector + self.embed(rewritten))
 
     def _passages(
         self, query: str, vector: np.ndarray, english: Sequence[str], extras: bool
@@ -267,18 +351,37 @@ class Retriever:
         matches = self.glossary.matches_in(question)
         extras = bool(_ASKS_FOR_EXTRAS.search(question))
         own_tokens = tokenize(" ".join([question, *(m.term.en for m in matches)]))
-        facets = self.facet_index.search(vector, own_tokens, lang)
+        terms = [m.term.key for m in matches if not m.everyday]
+        vector = self._in_one_language(question, vector, matches, lang)
+        facets = self.facet_index.search(vector, own_tokens, lang, terms=terms, question=question)
 
-        # A follow-up: it refers back, and a new pair about the previous concept fits it at least as well
-        # as anything else (or it is pure ellipsis: "why?", "具体呢？").
+        # A follow-up refers back, has no words foreign to the path, and a *new* pair about the previous
+        # concept fits it: as well as anything else when it names its own topic, at all when it points back
+        # with a pronoun, or it is pure ellipsis ("why?", "具体呢？").
+        foreign, content = self.vocabulary().foreign(question)
         previous = history[-1] if history else None
         follow_up = False
-        if previous and previous.topic and refers_back(question):
-            exclude = {previous.facet} if previous.facet else set()
-            within = self.facet_index.search(vector, own_tokens, lang, notes={previous.topic}, exclude=exclude)
+        previous_vector: np.ndarray | None = None
+        if previous and previous.topic and refers_back(question) and not foreign:
+            previous_vector = self.embed(previous.question)
+            seen = {previous.facet} if previous.facet else set()
+            concept = {previous.topic}
+            within = _best_of(
+                self.facet_index.search(vector, own_tokens, lang, notes=concept, penalise=seen, question=question),
+                self.facet_index.search(
+                    normalise(vector + previous_vector),
+                    own_tokens,
+                    lang,
+                    notes=concept,
+                    penalise=seen,
+                    question=question,
+                ),
+            )
             fits = bool(within) and within[0].score >= cfg.follow_up_facet
             strong = any(not m.everyday for m in matches)
-            if strong:
+            if points_back(question):
+                follow_up = fits
+            elif strong:
                 follow_up = fits and within[0].score >= (facets[0].score if facets else 0.0) - cfg.follow_up_margin
             else:
                 follow_up = fits or is_ellipsis(question)
@@ -286,19 +389,24 @@ class Retriever:
                 facets = within if fits else []
 
         query, search_vector, search_matches = question, vector, matches
-        if follow_up and previous is not None:
+        if follow_up and previous is not None and previous_vector is not None:
             query = f"{previous.question} {question}"  # the previous question supplies the topic
-            search_vector = normalise(vector + self.embed(previous.question))
+            search_vector = normalise(vector + previous_vector)
             search_matches = self.glossary.matches_in(query)
         english = [m.term.en for m in search_matches]
         passages, notes, best_passage = self._passages(query, search_vector, english, extras)
         catalog = self.catalog.search(search_vector, question, lang)
+        best_sentence = max(
+            (x.similarity for x in self.sentences(search_vector, k=1, roles=("abstract", "body"))), default=0.0
+        )
         coverage = Coverage(
             facet=max((f.similarity for f in facets[:1]), default=0.0),
-            passage=best_passage,
+            passage=max(best_passage, best_sentence),
             strong_terms=sum(not m.everyday for m in matches),
             weak_terms=sum(m.everyday for m in matches),
             named_reading=any(h.named for h in catalog[:1]),
+            foreign=foreign,
+            content=content,
         )
         covered = bool(passages or notes or facets or catalog) and (follow_up or self.judge(coverage))
         if follow_up and previous is not None:
@@ -325,20 +433,26 @@ class Retriever:
         )
 
     def judge(self, c: Coverage) -> bool:
-        """Is the question on the path? Close Q&A pairs or passages, and the field's own words.
+        """Is the question on the path? Close Q&A pairs or passages, the field's own words, no foreign ones.
 
-        Similar text alone is not enough (GPT-2's appendix has a cake recipe), nor is one everyday
-        word ("How do I plant an apple tree?").
+        Similar text alone is not enough (GPT-2's appendix has a cake recipe), nor is one everyday word
+        ("How do I plant an apple tree?"): words the readings never use ("garden", 红烧肉) count against.
         """
         cfg = self.settings.retrieval
         if c.named_reading:
             return True
-        closest = max(c.facet, c.passage)
         if c.strong_terms:
-            return closest >= cfg.min_similarity
-        if c.weak_terms:
-            return c.facet >= cfg.weak_term_similarity and c.passage >= cfg.min_similarity
-        return c.facet >= cfg.confident_similarity or c.passage >= cfg.confident_similarity
+            close = max(c.facet, c.passage) >= cfg.min_similarity and (
+                c.facet + c.passage >= cfg.combined_similarity or c.passage >= cfg.passage_similarity
+            )
+            return close and c.foreign / c.content < cfg.max_foreign_share
+        if c.foreign:
+            return False
+        return (
+            c.facet >= cfg.confident_similarity
+            or c.facet + c.passage >= cfg.confident_combined
+            or c.passage >= cfg.confident_passage
+        )
 
 
 _ELLIPSIS_WORDS = frozenset(
@@ -381,6 +495,21 @@ def is_ellipsis(question: str) -> bool:
     cjk = re.sub(r"[^\u4e00-\u9fff]", "", question)
     cjk = re.sub(r"[那么为什么怎样还有呢吗吧啊所以然后具体能举个例子说明一下再详细讲讲这它是的呀]", "", cjk)
     return len([w for w in words if not re.search(r"[\u4e00-\u9fff]", w)]) == 0 and len(cjk) <= 1
+
+
+def _best_of(*rankings: list[FacetHit]) -> list[FacetHit]:
+    """Merge rankings of the same pairs, keeping each pair's best score."""
+    best: dict[str, FacetHit] = {}
+    for ranking in rankings:
+        for hit in ranking:
+            if hit.qa.key not in best or hit.score > best[hit.qa.key].score:
+                best[hit.qa.key] = hit
+    return sorted(best.values(), key=lambda h: -h.score)
+
+
+def _is_passage(meta: dict[str, Any]) -> bool:
+    """A passage worth retrieving: not an indexed sentence, not front matter or a reference list."""
+    return meta.get("kind") != "sentence" and meta.get("role") not in NEVER_QUOTED
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -41,6 +41,7 @@ from tutor.errors import StoreError
 
 MANIFEST_FORMAT = 2  # 2: chunks carry `version` and the manifest a generation; older indexes are rebuilt
 _DELETE_BATCH = 2000
+_STOP_AFTER_S = 30.0  # a replaced embedded view is stopped this long after the switch (no search lasts that long)
 
 
 class MultilingualUSE(Embeddings):
@@ -236,8 +237,9 @@ def _open_embedded(path: Path) -> Any:
     vector index in memory: after another process adds vectors, `count()` and metadata filters see them
     but searches do not, and a filter that matches them fails with "Error finding id". A new
     PersistentClient on the same path gets the same cached System, so it is just as stale. Dropping the
-    cache entry makes the next client load the index from disk again (~30 ms). Clients already made keep
-    their own System, so a search running in another thread finishes on it.
+    cache entry makes the next client load the index from disk again (0.2-0.7 s with 1,850 chunks on a
+    busy 2-core machine). Clients already made keep their own System, so a search running in another
+    thread finishes on it; `Store` stops the old System later (each holds ~12 MB).
     """
     import chromadb
     from chromadb.api.shared_system_client import SharedSystemClient
@@ -258,6 +260,8 @@ class Store:
         self.collection_name = f"{settings.chroma.collection}-{settings.embedding.model}"
         self._io: _ManifestIO
         self._chroma: Any
+        self._system: Any = None
+        self._replaced: list[tuple[float, Any]] = []
         try:
             if settings.chroma.url:
                 self._chroma = self._connect(self._open_server())
@@ -269,7 +273,7 @@ class Store:
             self._signature = self._io.signature()
             self.manifest = self._io.read()
             if not settings.chroma.url:
-                self._chroma = self._connect(_open_embedded(settings.chroma_dir))
+                self._reopen()
         except StoreError:
             raise
         except Exception as exc:  # chromadb raises bare Exception/ValueError for an unreachable server
@@ -280,6 +284,18 @@ class Store:
                 "`chroma run --path DIR --host 127.0.0.1 --port PORT`."
             ) from exc
         self.vectorstore = _Search(self)
+
+    def _reopen(self) -> None:
+        """A fresh embedded view; views this store replaced more than _STOP_AFTER_S ago are stopped."""
+        client = _open_embedded(self.settings.chroma_dir)
+        self._chroma = self._connect(client)
+        now = time.monotonic()
+        if self._system is not None:
+            self._replaced.append((now, self._system))
+        self._system = client._system  # this store's own System: no other Store shares it
+        for since, system in [r for r in self._replaced if now - r[0] >= _STOP_AFTER_S]:
+            self._replaced.remove((since, system))
+            system.stop()
 
     def _open_server(self) -> Any:
         from urllib.parse import urlsplit
@@ -341,7 +357,7 @@ class Store:
             manifest = self._io.read()
             changed = manifest.generation != self.manifest.generation
             if changed and not self.settings.chroma.url:
-                self._chroma = self._connect(_open_embedded(self.settings.chroma_dir))
+                self._reopen()
             self.manifest = manifest
             self._signature = signature
             return changed
@@ -418,15 +434,27 @@ class Store:
 
     def chunks(self, where: dict[str, Any] | None = None) -> list[Document]:
         """Committed chunks, optionally narrowed by a metadata filter, in document order."""
+        return self.chunks_with_vectors(where, vectors=False)[0]
+
+    def chunks_with_vectors(
+        self, where: dict[str, Any] | None = None, vectors: bool = True
+    ) -> tuple[list[Document], list[list[float]]]:
+        """Committed chunks in document order, with their embeddings (for in-process re-ranking)."""
         clause = self.committed_filter()
         if where:
             clause = {"$and": [clause, where]}
-        got = self.collection.get(where=clause, include=["documents", "metadatas"])
+        include = ["documents", "metadatas", *(["embeddings"] if vectors else [])]
+        got = self.collection.get(where=clause, include=include)
         docs = [
             Document(page_content=t or "", metadata=dict(m or {}), id=i)
             for i, t, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
         ]
-        return sorted(docs, key=lambda d: (str(d.metadata.get("doc_id")), int(d.metadata.get("chunk", 0))))
+        embeddings = got.get("embeddings") if vectors else None
+        rows = [list(map(float, e)) for e in embeddings] if embeddings is not None else [[] for _ in docs]
+        order = sorted(
+            range(len(docs)), key=lambda i: (str(docs[i].metadata.get("doc_id")), int(docs[i].metadata.get("chunk", 0)))
+        )
+        return [docs[i] for i in order], [rows[i] for i in order]
 
     def count(self) -> int:
         return sum(e.chunks for e in self.manifest.docs.values())
@@ -459,14 +487,22 @@ class _Search:
         return [doc for doc, _ in self.similarity_search_with_score(query, k=k, filter=filter)]
 
     def search_by_vector(
-        self, vector: Sequence[float], k: int = 4, filter: dict[str, Any] | None = None
+        self, vector: Sequence[float], k: int = 4, keep: Callable[[dict[str, Any]], bool] | None = None
     ) -> list[tuple[Document, float]]:
-        """Nearest chunks to an already-embedded query, with cosine similarity (1 − distance).
+        """Nearest committed chunks to an already-embedded query, with cosine similarity (1 − distance).
 
-        One question is embedded once and searched for passages, sentences and notes alike.
+        Chroma's metadata filters cost ~50 ms a query on a few thousand chunks (an unfiltered query a few ms),
+        so this asks for more neighbours than needed and keeps the committed ones passing `keep` here.
         """
-        found = self._store._chroma.similarity_search_by_vector_with_relevance_scores(list(vector), k=k, filter=filter)
-        return [(doc, 1.0 - float(distance)) for doc, distance in found]
+        committed = set(self._store.manifest.committed_versions)
+        chroma = self._store._chroma
+        found = chroma.similarity_search_by_vector_with_relevance_scores(list(vector), k=max(4 * k, 40))
+        kept = [
+            (doc, 1.0 - float(distance))
+            for doc, distance in found
+            if doc.metadata.get("version") in committed and (keep is None or keep(doc.metadata))
+        ]
+        return kept[:k]
 
 
 class _LazyEmbeddings(Embeddings):

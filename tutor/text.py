@@ -95,6 +95,11 @@ def detect_language(text: str) -> str:
     return "en"
 
 
+def content_words(text: str) -> list[str]:
+    """Latin words that carry meaning (no stop words, no one- or two-letter words), lower-cased."""
+    return [w for w in re.findall(r"[a-z][a-z0-9]*", text.lower()) if w not in STOP and len(w) > 2]
+
+
 def tokenize(text: str) -> list[str]:
     """English words without stop words, plus overlapping CJK bigrams for Chinese text."""
     lowered = text.lower()
