@@ -21,6 +21,8 @@ from tutor.errors import DocumentError
 from tutor.library import drop_backups, list_library
 from tutor.loaders import Block, LoadedDocument, load_file
 from tutor.notes import NoteFile, find_note_files, level_of_heading
+from tutor.ocr import fingerprint as ocr_fingerprint
+from tutor.ocr import ocr_for_source
 from tutor.readings import ReadingList
 from tutor.roles import NEVER_QUOTED, classify
 from tutor.store import ManifestEntry, Store, version_of
@@ -124,6 +126,8 @@ def content_hash(path: Path, settings: Settings) -> str:
     """Hash of the bytes and of the splitting settings: either changing means re-chunking."""
     h = hashlib.sha256()
     h.update(f"{SPLITTER_VERSION}:{settings.ingest.chunk_size}:{settings.ingest.chunk_overlap}:".encode())
+    if path.suffix.lower() == ".pdf":  # pages skipped for want of OCR are read once it is installed
+        h.update(ocr_fingerprint(settings).encode())
     h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
@@ -228,7 +232,9 @@ def _ingest_one(settings: Settings, store: Store, source: Source, reporter: Repo
         reporter.finish(row)
         return row
     try:
-        loaded = load_file(source.path, source.fmt, settings.ingest.min_text_quality)
+        loaded = load_file(
+            source.path, source.fmt, settings.ingest.min_text_quality, ocr=ocr_for_source(settings, source, reporter)
+        )
         chunks = make_chunks(source, loaded, doc_hash, settings)
         if not chunks:
             raise DocumentError(f"{source.path.name}: no text to index.")

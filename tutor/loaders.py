@@ -13,8 +13,12 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tutor.errors import DocumentError
+
+if TYPE_CHECKING:
+    from tutor.ocr import PageOcr
 
 # pypdf logs every repair it makes; ingest counts them per document and reports that instead.
 _pypdf_log = logging.getLogger("pypdf")
@@ -22,11 +26,16 @@ _pypdf_log.propagate = False
 _pypdf_log.addHandler(logging.NullHandler())
 
 
+Part = str  # "front" (title, authors, e-mails), "body", "references", "appendix" (anything after the references)
+
+
 @dataclass
 class Block:
     section: str
     page: int  # 1-based PDF page; 0 for formats without pages
     text: str
+    part: Part = "body"
+    ocr: bool = False  # the text came from OCR, not from the file's own text layer
 
 
 @dataclass
@@ -41,9 +50,43 @@ class LoadedDocument:
 _ARABIC = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})(\.?)\s+([A-Z][^\n]{1,90})$")
 _ROMAN = re.compile(r"^([IVX]{1,5})\.\s+([A-Z][^\n]{2,90})$")
 _LETTER = re.compile(r"^([A-H])\.\s+([A-Z][^\n]{2,90})$")
-_OPENING = {"abstract", "introduction"}  # unnumbered headings before the numbered ones
-_CLOSING = {"references", "acknowledgements", "acknowledgments", "appendix", "bibliography"}
+# After the references: "A Additional Details for BERT", "A.1 Illustration…", "B. Object Detection…", "Appendix C".
+_APPENDIX = re.compile(r"^(?:Appendix\s+)?([A-H])((?:\.\d{1,2}){0,3})\.?(?::|\s)\s*([A-Z][^\n]{2,90})$")
+_INITIALS = re.compile(r"^[A-Z]\.\s?[A-Z][\w'-]*[,.]|,\s?[A-Z]\.")  # "C. Schmid." / "Vaswani, A.": a reference entry
+_OPENING = {"abstract", "introduction", "摘要", "引言"}  # unnumbered headings before the numbered ones
+_REFERENCES = {"references", "bibliography", "参考文献"}
+_APPENDICES = {"appendix", "appendices", "附录"}
+_CLOSING = {*_REFERENCES, *_APPENDICES, "acknowledgements", "acknowledgments", "致谢", "习题"}
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
+
+# Chinese textbooks: "第2章 模型评估与选择" (or 第二章), "2.1 经验误差与过拟合", and "§3.2" in either language.
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_CN_CHAPTER = re.compile(r"^第\s*([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*章(?:\s*(\S[^\n]{0,40}))?$")
+_CN_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\s+([\u4e00-\u9fff][^\n]{0,40})$")
+_SECTION_SIGN = re.compile(r"^§\s*(\d{1,2}(?:\.\d{1,2}){0,3})\.?(?:\s+(\S[^\n]{0,90}))?$")
+_CN_SENTENCE = re.compile(r"[。，；！？、]")
+_TOC_LEADER = re.compile(r"(?:\.\s?){3,}|…|·{3,}")  # "2.1 经验误差 ........ 23": a table-of-contents line
+
+
+def _chinese_number(text: str) -> int:
+    """Chapter numbers as printed: 2 → 2, 十二 → 12, 二十 → 20."""
+    if text.isdigit():
+        return int(text)
+    if "十" not in text:
+        return _CN_DIGITS.get(text, 0)
+    tens, _, units = text.partition("十")
+    return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(units, 0) if units else 0)
+
+
+def _looks_like_cjk_title(title: str) -> bool:
+    """A Chinese heading is short, has no sentence punctuation and no page number after it (a contents line)."""
+    title = title.strip()
+    return (
+        0 < len(title) <= 24
+        and not _CN_SENTENCE.search(title)
+        and not _TOC_LEADER.search(title)
+        and not re.search(r"\s\d+$", title)
+    )
 
 
 def _roman(numeral: str) -> int:
@@ -77,22 +120,91 @@ def _follows(new: tuple[int, ...], cur: tuple[int, ...]) -> bool:
 
 
 class HeadingTracker:
-    """Keeps the current section while reading lines in order; recognises the next heading."""
+    """Keeps the current section while reading lines in order; recognises the next heading.
+
+    Also knows which part of the paper it is in: the front matter until the first heading, the body,
+    the references, and the appendix after them (so an appendix is never labelled "References").
+    """
 
     def __init__(self) -> None:
         self.number: tuple[int, ...] = ()
         self.roman: int = 0
+        self.appendix: tuple[int, ...] = ()
         self.section = ""
+        self.part: Part = "front"
 
     def feed(self, line: str) -> bool:
-        """Return True (and update `section`) when the line is a heading."""
+        """Return True (and update `section` and `part`) when the line is a heading."""
         line = line.strip()
         if len(line) > 100:
             return False
-        bare = line.lower().rstrip(":")
+        bare = line.lower().rstrip(":.：")
         if bare in _CLOSING or (bare in _OPENING and not self.number and not self.roman):
-            self.section = line.rstrip(":").title()
+            self.section = line.rstrip(":.：").title()
+            if bare in _REFERENCES:
+                self.part = "references"
+            elif bare in _APPENDICES:
+                self.part = "appendix"
+            elif self.part == "front":
+                self.part = "body"
             return True
+        if self.part in ("references", "appendix") and self._appendix_heading(line):
+            return True
+        if self._chapter_heading(line):
+            return True
+        found = self._numbered_heading(line)
+        if found and self.section.split(" ", 1)[-1].lower() in _REFERENCES:
+            self.part = "references"  # "9. REFERENCES"
+        elif found and self.part == "front":
+            self.part = "body"
+        elif found and self.part == "references":
+            self.part = "appendix"  # numbering that goes on after the references: "8. Appendix A: Samples"
+        return found
+
+    def _appendix_heading(self, line: str) -> bool:
+        m = _APPENDIX.match(line)
+        if not m or _INITIALS.search(line) or not _looks_like_title(m.group(3)):
+            return False
+        number = (ord(m.group(1)) - ord("A") + 1, *(int(p) for p in m.group(2).split(".")[1:]))
+        if not _follows(number, self.appendix):
+            return False
+        self.appendix = number
+        self.section = f"Appendix {m.group(1)}{m.group(2)} {m.group(3).strip()}"
+        self.part = "appendix"
+        return True
+
+    def _chapter_heading(self, line: str) -> bool:
+        """A book's chapter ("第2章 模型评估与选择"), always in the body: a chapter's own references come
+        before the next chapter. Any later chapter is accepted, as a learner may scan only some."""
+        if not (m := _CN_CHAPTER.match(line)):
+            return False
+        chapter = _chinese_number(m.group(1))
+        title = " ".join((m.group(2) or "").split())
+        if not 0 < chapter < 100 or (self.number and chapter <= self.number[0]):
+            return False  # the running header of the current chapter, or a table of contents seen before
+        if title and not _looks_like_cjk_title(title):
+            return False
+        self.number = (chapter,)
+        self.section = f"第{m.group(1)}章 {title}".strip()  # as printed: 第2章, 第十二章
+        self.part = "body"
+        return True
+
+    def _numbered_heading(self, line: str) -> bool:
+        if m := _CN_NUMBERED.match(line):
+            number = tuple(int(p) for p in m.group(1).split("."))
+            title = " ".join(m.group(2).split())
+            if _looks_like_cjk_title(title) and _follows(number, self.number):
+                self.number = number
+                self.section = f"{m.group(1)} {title}"
+                return True
+        if m := _SECTION_SIGN.match(line):
+            number = tuple(int(p) for p in m.group(1).split("."))
+            title = " ".join((m.group(2) or "").split())
+            titled = not title or _looks_like_title(title) or _looks_like_cjk_title(title)
+            if titled and not _TOC_LEADER.search(title) and _follows(number, self.number):
+                self.number = number
+                self.section = f"§{m.group(1)} {title}".strip()
+                return True
         if m := _ARABIC.match(line):
             number = tuple(int(p) for p in m.group(1).split("."))
             if _looks_like_title(m.group(3)) and _follows(number, self.number):
@@ -119,6 +231,7 @@ _READABLE = re.compile(
     r"[\x20-\x7e\s\u00a0-\u00ff\u0370-\u03ff\u2000-\u22ff\u2500-\u25ff\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\ufb00-\ufb06]"
 )
 _LATIN1_NOISE = re.compile(r"[\u0080-\u00bf\u00c0-\u00ff]")
+_MIN_PAGE_CHARS = 20  # fewer characters than this on a page: no text layer there
 
 
 def text_quality(text: str) -> float:
@@ -174,7 +287,46 @@ def read_pdf_pages(path: Path, limit: int | None = None) -> list[str]:
         raise DocumentError(f"{path.name}: not a readable PDF (damaged or truncated: {exc}).") from exc
 
 
-def load_pdf(path: Path, min_quality: float) -> LoadedDocument:
+def scan_resolutions(path: Path, pages: list[int]) -> dict[int, float]:
+    """Pixels per inch of the image that fills each given page (a scan), where there is one."""
+    from pypdf import PdfReader
+
+    found: dict[int, float] = {}
+    try:
+        reader = PdfReader(path)
+        for number in pages:
+            page = reader.pages[number - 1]
+            xobjects = page.get("/Resources", {}).get_object().get("/XObject", {}).get_object()
+            widths = [
+                int(x.get_object()["/Width"]) for x in xobjects.values() if x.get_object().get("/Subtype") == "/Image"
+            ]
+            page_inches = float(page.mediabox.width) / 72
+            if widths and page_inches > 0:
+                found[number] = max(widths) / page_inches
+    except Exception:  # noqa: BLE001 -- only a hint: without it pages are rendered at the configured resolution
+        return found
+    return found
+
+
+def needs_ocr(text: str, min_quality: float) -> bool:
+    """A page without a usable text layer: (almost) no text, or text that is not language."""
+    return len(text.strip()) < _MIN_PAGE_CHARS or text_quality(text) < min_quality
+
+
+def _page_list(pages: list[int]) -> str:
+    """1, 3, 5-9: pages named compactly in a message."""
+    runs: list[list[int]] = []
+    for p in pages:
+        if runs and p == runs[-1][1] + 1:
+            runs[-1][1] = p
+        else:
+            runs.append([p, p])
+    text = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
+    return f"page {text}" if len(pages) == 1 else f"pages {text}"
+
+
+def load_pdf(path: Path, min_quality: float, ocr: PageOcr | None = None) -> LoadedDocument:
+    """Text layer where it is usable, OCR for the pages where it is not (when `ocr` is given and can run)."""
     counter = _CountWarnings()
     _pypdf_log.addHandler(counter)
     try:
@@ -184,49 +336,64 @@ def load_pdf(path: Path, min_quality: float) -> LoadedDocument:
 
     if not page_texts:
         raise DocumentError(f"{path.name}: the PDF has no pages.")
+    todo = [n for n, text in enumerate(page_texts, start=1) if needs_ocr(text, min_quality)]
     all_text = "".join(page_texts)
-    if len(all_text.strip()) < 20 * len(page_texts) and len(all_text.strip()) < 200:
-        raise DocumentError(
-            f"{path.name}: no text layer (scanned or image-only PDF). Run OCR on it "
-            "(e.g. `ocrmypdf in.pdf out.pdf`) and add the result."
+    if len(todo) == len(page_texts):
+        scanned = len(all_text.strip()) < 20 * len(page_texts) and len(all_text.strip()) < 200
+        reason = (
+            "no text layer (scanned or image-only PDF)"
+            if scanned
+            else "no usable text layer (its fonts are bitmaps without a character map, so extraction gives garbage)"
         )
-    if text_quality(all_text) < min_quality:
-        raise DocumentError(
-            f"{path.name}: no usable text layer (its fonts are bitmaps without a "
-            "character map, so extraction gives garbage). Run OCR on it "
-            "(e.g. `ocrmypdf --force-ocr in.pdf out.pdf`) and add the result."
-        )
+        if ocr is None:
+            raise DocumentError(f"{path.name}: {reason}. Index it with `tutor ingest`, which runs OCR on such pages.")
+        if not ocr.available:
+            raise DocumentError(f"{path.name}: {reason}; {ocr.unavailable_reason()}.")
 
     warnings = []
     if counter.count:
         warnings.append(f"{counter.count} damaged object(s) or stream(s); some text may be missing")
+    ocr_texts: dict[int, str] = {}
+    if todo and ocr is not None and ocr.available:
+        ocr_texts = ocr.read(path, todo, scan_resolutions(path, todo))
+        warnings.extend(ocr.stats.failures)
+        blank = [n for n in todo if n in ocr_texts and len(ocr_texts[n].strip()) < _MIN_PAGE_CHARS]
+        if blank:
+            warnings.append(f"{_page_list(blank)}: no text found by OCR either")
+    elif todo:
+        why = ocr.unavailable_reason() if ocr is not None else "not OCRed"
+        warnings.append(f"{_page_list(todo)}: no readable text ({why})")
+
     tracker = HeadingTracker()
     blocks: list[Block] = []
     for number, text in enumerate(page_texts, start=1):
-        if len(text.strip()) < 20 or text_quality(text) < min_quality:
-            warnings.append(f"page {number}: no readable text")
+        from_ocr = number in ocr_texts
+        text = ocr_texts.get(number, text)
+        if len(text.strip()) < _MIN_PAGE_CHARS or (not from_ocr and text_quality(text) < min_quality):
             continue
-        blocks.extend(_blocks_from_lines(text.splitlines(), tracker, number))
+        blocks.extend(_blocks_from_lines(text.splitlines(), tracker, number, from_ocr))
+    if not blocks:
+        raise DocumentError(f"{path.name}: no text layer, and OCR found no text on any of its {len(page_texts)} pages.")
     return LoadedDocument(blocks, len(page_texts), warnings)
 
 
-def _blocks_from_lines(lines: list[str], tracker: HeadingTracker, page: int) -> list[Block]:
+def _blocks_from_lines(lines: list[str], tracker: HeadingTracker, page: int, ocr: bool = False) -> list[Block]:
     """Cut a page's lines into blocks at each heading; the heading line opens its block."""
     blocks: list[Block] = []
     current: list[str] = []
 
-    def close(section: str) -> None:
+    def close(section: str, part: Part) -> None:
         text = "\n".join(current).strip()
         if text:
-            blocks.append(Block(section, page, text))
+            blocks.append(Block(section, page, text, part, ocr))
         current.clear()
 
     for line in lines:
-        section_before = tracker.section
+        section_before, part_before = tracker.section, tracker.part
         if tracker.feed(line):
-            close(section_before)
+            close(section_before, part_before)
         current.append(line)
-    close(tracker.section)
+    close(tracker.section, tracker.part)
     return blocks
 
 
@@ -243,8 +410,32 @@ def strip_front_matter(text: str) -> tuple[str, str]:
     return "", text
 
 
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+_RST_MATH_ROLE = re.compile(r":math:`([^`]*)`")
+_RST_ROLE = re.compile(r":(?:ref|doc|class|func|py:\w+):`([^`<]*?)(?:\s*<[^>]*>)?`")
+
+
+def _markdown_prose(text: str) -> str:
+    """Drop HTML comments (a licence header is not content) and tags, keeping the text inside tags."""
+    return _HTML_TAG.sub("", _HTML_COMMENT.sub("", text))
+
+
+def _rst_prose(text: str) -> str:
+    """rst maths as $…$ / $$…$$ (the web app typesets both); other roles as their plain text."""
+    text = _RST_MATH_ROLE.sub(lambda m: f"${m.group(1)}$", text)
+    text = _RST_ROLE.sub(lambda m: m.group(1), text)
+
+    def display(m: re.Match[str]) -> str:
+        body = " ".join(line.strip() for line in m.group(1).splitlines() if line.strip())
+        return f"\n$${body}$$\n"
+
+    return re.sub(r"^\.\. math::\s*\n((?:[ \t]+.*\n|[ \t]*\n)+)", display, text, flags=re.M)
+
+
 def split_markdown(text: str) -> list[Block]:
     _, body = strip_front_matter(text)
+    body = _markdown_prose(body)
     blocks: list[Block] = []
     section, current = "", list[str]()
     in_code = False
@@ -263,7 +454,7 @@ def split_markdown(text: str) -> list[Block]:
 
 
 def split_rst(text: str) -> list[Block]:
-    lines = text.splitlines()
+    lines = _rst_prose(text).splitlines()
     blocks: list[Block] = []
     section, current = "", list[str]()
     i = 0
@@ -330,10 +521,14 @@ def split_html(text: str) -> list[Block]:
     return parser.blocks
 
 
-def load_file(path: Path, fmt: str, min_quality: float) -> LoadedDocument:
-    """Load any supported format into blocks; raises DocumentError for unreadable files."""
+def load_file(path: Path, fmt: str, min_quality: float, *, ocr: PageOcr | None = None) -> LoadedDocument:
+    """Load any supported format into blocks; raises DocumentError for unreadable files.
+
+    With `ocr`, PDF pages without a usable text layer are OCRed (or, where OCR cannot run, reported with
+    the command that installs it while the other pages are loaded); without it they are skipped.
+    """
     if fmt == "pdf":
-        return load_pdf(path, min_quality)
+        return load_pdf(path, min_quality, ocr)
     try:
         raw = path.read_bytes()
     except OSError as exc:
