@@ -10,6 +10,7 @@ Library files are served by the app's own `/library/<id>` route, behind the same
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import threading
@@ -50,6 +51,8 @@ log = logging.getLogger(__name__)
 LANG_KEY = "tutor-ui-lang"
 STREAM_EVERY = 0.12  # seconds between streamed chat updates: tokens batch up, the page stays smooth
 MAX_HISTORY = 20  # turns the API accepts as history
+MALFORMED = "Malformed request: expected JSON with a `data` list."
+MAX_BODY_BYTES = 4 * 1024 * 1024  # an API request larger than this is refused before it is parsed
 
 
 def _static(name: str) -> str:
@@ -360,6 +363,102 @@ def _history(history: Any) -> list[Turn]:
     return turns
 
 
+def _payload_problem(blocks: gr.Blocks, path: str, body: bytes) -> str | None:
+    """What is wrong with a request to run an event, in one line; None when Gradio can take it."""
+    if not (path.endswith("/queue/join") or "/call/" in path or "/run/" in path):
+        return None
+    try:
+        payload = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return "Malformed request: the body is not JSON."
+    if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+        return "Malformed request: expected JSON with a `data` list."
+    fn = None
+    if path.endswith("/queue/join"):
+        index = payload.get("fn_index")
+        fn = blocks.fns.get(index) if isinstance(index, int) else None
+    else:
+        name = path.rstrip("/").rsplit("/", 1)[-1]
+        fn = next((f for f in blocks.fns.values() if f.api_name == name), None)
+    if fn is not None and len(payload["data"]) < len(fn.inputs):
+        return f"Expected {len(fn.inputs)} input values, got {len(payload['data'])}."
+    return None
+
+
+class Guard:
+    """Plain ASGI middleware (no per-chunk cost on the event streams, unlike Starlette's BaseHTTPMiddleware).
+
+    Malformed API input gets a one-line error before Gradio sees it: no traceback in the log, nothing of
+    the input echoed back. Gradio's own refusals (a file path outside the library, a body that fails
+    validation) are rewritten so they show neither the path nor the input."""
+
+    def __init__(self, app: Any, blocks: gr.Blocks) -> None:
+        self.app = app
+        self.blocks = blocks
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/gradio_api/"):
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if scope["method"] == "POST":
+            body, receive = await _read_body(receive)
+            if body is None:
+                await JSONResponse({"error": "The request is too large."}, status_code=413)(scope, receive, send)
+                return
+            problem = _payload_problem(self.blocks, path, body)
+            if problem:
+                await JSONResponse({"error": problem}, status_code=422)(scope, receive, send)
+                return
+        replacement: dict[int, dict[str, str]] = {
+            422: {"error": "Malformed request: expected JSON with a `data` list."}
+        }
+        if path.startswith("/gradio_api/file="):
+            replacement = {403: {"detail": "File not available."}, 404: {"detail": "File not available."}}
+        replaced = False
+
+        async def guarded_send(message: dict[str, Any]) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and message["status"] in replacement:
+                replaced = True
+                await JSONResponse(replacement[message["status"]], status_code=message["status"])(scope, receive, send)
+                return
+            if replaced:
+                return
+            await send(message)
+
+        await self.app(scope, receive, guarded_send)
+
+
+async def _read_body(receive: Any) -> tuple[bytes | None, Any]:
+    """The whole request body (None when over the limit), and a `receive` that replays it downstream."""
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None, receive
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        message: dict[str, Any] = await receive()
+        return message
+
+    return body, replay
+
+
 def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
     """The page. Handlers are thin: each calls TutorApp, which calls the tutor."""
     ui = TutorApp(settings, tutor)
@@ -537,13 +636,7 @@ def make_server(settings: Settings, tutor: Tutor) -> FastAPI:
             return JSONResponse({"detail": "No such page."}, status_code=404)
         return FileResponse(view.image, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
-    @server.middleware("http")
-    async def no_paths_in_file_errors(request: Request, call_next: Any) -> Response:
-        """Gradio's file route answers a refused path with the path itself; say less."""
-        response: Response = await call_next(request)
-        if request.url.path.startswith("/gradio_api/file=") and response.status_code in (403, 404):
-            return JSONResponse({"detail": "File not available."}, status_code=response.status_code)
-        return response
+    server.add_middleware(Guard, blocks=blocks)
 
     mounted: FastAPI = gr.mount_gradio_app(
         server,
