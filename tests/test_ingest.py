@@ -552,3 +552,27 @@ def test_kill_9_during_ingest_then_a_full_run_gives_the_uninterrupted_result(
     assert finished.count() == whole.count() > 3 * 50
     assert finished.collection.count() == whole.collection.count() == whole.count()
     assert sorted(finished.collection.get(include=[])["ids"]) == sorted(whole.collection.get(include=[])["ids"])
+
+
+def test_a_long_running_store_stops_the_views_it_replaced(
+    no_notes: Settings, readings: ReadingList, make_store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each refresh after another process's ingest loads a fresh embedded view (~12 MB with the real
+    readings); without stopping the replaced ones a server grew by that much per generation."""
+    import tutor.store
+
+    monkeypatch.setattr(tutor.store, "_STOP_AFTER_S", 0.0)
+    library_pdf(no_notes, "graves2014-ntm.pdf", NTM_TITLE, ntm_sections())
+    writer = make_store()
+    ingest(no_notes, readings, writer)
+    reader = make_store(no_notes)
+    views = [reader._system]
+    for i in range(4):
+        entry = writer.manifest.docs["graves2014-ntm"]
+        writer.commit(f"user-extra-{i}", entry)  # another generation, as another process's ingest makes
+        assert reader.refresh()
+        views.append(reader._system)
+        hits = reader.vectorstore.similarity_search("content-based addressing", k=1, filter=reader.committed_filter())
+        assert hits
+    assert len({id(v) for v in views}) == 5, "every generation got a fresh view"
+    assert [v._running for v in views] == [False, False, False, False, True]

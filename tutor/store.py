@@ -41,7 +41,7 @@ from tutor.errors import StoreError
 
 MANIFEST_FORMAT = 2  # 2: chunks carry `version` and the manifest a generation; older indexes are rebuilt
 _DELETE_BATCH = 2000
-_STOP_AFTER_S = 30.0  # a replaced embedded view is stopped this long after the switch (no search lasts that long)
+_STOP_AFTER_S = 10.0  # a replaced embedded view is stopped this long after the switch (no search lasts that long)
 
 
 class MultilingualUSE(Embeddings):
