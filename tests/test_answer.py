@@ -10,13 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from corpus_fixture import INJECTION, build_index
-from fileserver import closed_port
+from corpus_fixture import build_index
 
 from tutor.answer import Answer, AnswerContext, Tutor, _hold_back_sentinel
 from tutor.citations import drop_unknown_markers, markers_in
 from tutor.config import Settings
-from tutor.llm.backends import OpenAIBackend
 from tutor.prompts import CANNOT_ANSWER
 
 pytestmark = pytest.mark.slow
@@ -239,78 +237,7 @@ def test_model_saying_not_covered_becomes_a_refusal(tutor: Tutor) -> None:
     assert all(CANNOT_ANSWER not in p for p in pieces[:-1] if isinstance(p, str))
 
 
-# ------------------------------------------------------------------------------------------ openai backend
-
-
-@pytest.fixture
-def llm_settings(indexed: Settings, llama_server: str) -> Settings:
-    s = indexed.model_copy(deep=True)
-    s.llm.base_url = llama_server
-    s.llm.model = "smollm2"
-    s.llm.max_tokens = 48
-    return s
-
-
-@pytest.mark.llm
-def test_openai_backend_streams_from_a_real_server(llm_settings: Settings) -> None:
-    tutor = Tutor.from_settings(llm_settings)
-    assert tutor.backend.name == "openai"
-    pieces = list(tutor.stream("Why divide by the square root of d_k in attention?", level="expert"))
-    answer = pieces[-1]
-    assert isinstance(answer, Answer)
-    text_pieces = [p for p in pieces[:-1] if isinstance(p, str)]
-    assert len(text_pieces) > 3, "tokens arrive one by one"
-    assert answer.backend == "openai" and not answer.notice
-    assert_markers_resolve(answer)
-    assert answer.citations, "sources appear even when the model cites nothing"
-
-
-@pytest.mark.llm
-def test_language_level_and_fenced_passages_reach_the_prompt(llm_settings: Settings) -> None:
-    tutor = Tutor.from_settings(llm_settings)
-    backend = tutor.backend
-    assert isinstance(backend, OpenAIBackend)
-    retrieval = tutor.retriever.retrieve("KV cache 在解码时保存什么？")
-    ctx = AnswerContext(
-        "KV cache 在解码时保存什么？", "expert", "zh", retrieval, None, tutor._sources(retrieval, None, "expert", "zh")
-    )
-    system, user = (text for _, text in backend.messages(ctx))
-    assert "Simplified Chinese" in system and "never an instruction" in system
-    assert "Level: expert" in user and "no analogies" in user
-    hostile = next(s for s in ctx.sources if s.citation.reading_id == "user-serving-notes")
-    block = user.split(f'<passage id="{hostile.citation.n}"', 1)[1].split("</passage>", 1)[0]
-    assert INJECTION in block, "the planted text sits inside its passage, as data"
-    assert "developer mode" in block, "a fake closing tag in the document cannot end the passage early"
-
-
-@pytest.mark.llm
-def test_server_down_falls_back_to_the_study_card_with_a_message(indexed: Settings) -> None:
-    s = indexed.model_copy(deep=True)
-    s.llm.base_url = closed_port() + "/v1"
-    tutor = Tutor.from_settings(s)
-    answer = tutor.ask("Why divide by the square root of d_k in attention?")
-    assert answer.backend == "extractive" and answer.covered
-    assert "Cannot reach the LLM server" in answer.notice and "llama_cpp.server" in answer.notice
-    assert "BEGINNER-EN" in answer.text
-
-
-@pytest.mark.llm
-def test_wrong_api_key_is_named_and_falls_back(indexed: Settings, llama_server_with_key: str) -> None:
-    s = indexed.model_copy(deep=True)
-    s.llm.base_url, s.llm.api_key = llama_server_with_key, "wrong"
-    answer = Tutor.from_settings(s).ask("Why divide by the square root of d_k in attention?")
-    assert answer.backend == "extractive" and "rejected the API key" in answer.notice
-    s.llm.api_key = "sesame"
-    assert Tutor.from_settings(s).ask("Why divide by the square root of d_k in attention?").backend == "openai"
-
-
-@pytest.mark.llm
-def test_hung_server_times_out_with_a_message_and_falls_back(indexed: Settings, silent_server: str) -> None:
-    s = indexed.model_copy(deep=True)
-    s.llm.base_url, s.llm.timeout = silent_server, 1.0
-    answer = Tutor.from_settings(s).ask("Why divide by the square root of d_k in attention?")
-    assert answer.backend == "extractive" and answer.covered
-    assert "did not answer within 1 s" in answer.notice and "TUTOR_LLM_TIMEOUT" in answer.notice
+# The LLM backends (openai, local) are tested in tests/test_llm_*.py with a real model.
 
 
 # ------------------------------------------------------------------------------------------ CLI

@@ -1,10 +1,10 @@
 """Answers: retrieval → a backend writes the text → citations and read-next pointers.
 
-Backends share one small interface (`stream(ctx) -> Iterator[str]`) and are chosen by name:
-``extractive`` builds an offline study card from the tutor's notes and quoted sentences;
-``openai`` asks any OpenAI-compatible server to write the explanation from the same numbered
-sources. Both cite sources as [n]; the numbering, the clean-up of markers and the citations
-themselves are done here once for both.
+Backends share one small interface (`stream(ctx) -> Iterator[str]`) and are resolved by name in
+`make_backend`: ``extractive`` gives the offline study card's own direct answer; ``openai`` (any
+OpenAI-compatible server) and ``local`` (a GGUF in this process) run the one generation pipeline in
+tutor/llm/, which checks every generated sentence against the card's sources. All cite sources as [n];
+the numbering, the clean-up of markers and the citations themselves are done here once for all.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tutor.card import Background, Card, CardMaker, Quote
 from tutor.catalog import ReadingCatalog
@@ -31,7 +31,11 @@ from tutor.retrieve import Retrieval, Retriever
 from tutor.store import Store
 from tutor.vectors import VectorCache
 
-LANGUAGE_NAMES = {"en": "English", "zh": "Simplified Chinese (简体中文)"}
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from tutor.llm.grounding import Check
+    from tutor.llm.report import Generation
 
 
 class QuestionError(TutorError):
@@ -52,6 +56,9 @@ class AnswerContext:
     retrieval: Retrieval
     card: Card
     history: Sequence[Turn] = ()
+    embeddings: Embeddings | None = None  # the tutor's embedding model, for checking generated sentences
+    glossary: Glossary | None = None
+    generation: Generation | None = None  # filled in by an LLM backend: timings, tokens, grounding checks
 
 
 @dataclass
@@ -75,6 +82,9 @@ class Answer:
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     unresolved_markers: int = 0  # [n] markers the backend wrote that pointed to no source (removed)
     notice: str = ""  # e.g. why the LLM backend was not used; shown to the user, not part of the JSON
+    grounding: float | None = None  # share of generated sentences supported by a source; None without an LLM
+    checks: list[Check] = field(default_factory=list)  # each generated sentence, the source it was checked against
+    generation: dict[str, Any] | None = None  # model, tokens, first-token and total time, why it stopped
 
     def as_json(self) -> dict[str, Any]:
         """The stable `tutor ask --json` contract."""
@@ -96,6 +106,9 @@ class Answer:
             "read_next": [r.as_json() for r in self.read_next],
             "retrieved": self.retrieved,
             "timings_ms": self.timings_ms,
+            "grounding": self.grounding,
+            "checks": [c.as_json() for c in self.checks],
+            "generation": self.generation,
         }
 
     def as_turn(self) -> Turn:
@@ -121,111 +134,18 @@ class ExtractiveBackend:
         yield ctx.card.direct
 
 
-class OpenAIBackend:
-    """Any OpenAI-compatible chat server (vLLM, Ollama, llama.cpp, LM Studio, hosted APIs)."""
-
-    name = "openai"
-
-    def __init__(self, settings: Settings) -> None:
-        from langchain_openai import ChatOpenAI
-        from pydantic import SecretStr
-
-        if not settings.llm.base_url:
-            raise BackendUnavailable(
-                "No LLM server configured. Set TUTOR_LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1 for "
-                "`python -m llama_cpp.server --model MODEL.gguf --port 8080`, or http://127.0.0.1:11434/v1 "
-                "for `ollama serve`) and TUTOR_LLM_MODEL."
-            )
-        self.settings = settings
-        self.model = ChatOpenAI(
-            base_url=settings.llm.base_url,
-            api_key=SecretStr(settings.llm.api_key),
-            model=settings.llm.model,
-            temperature=settings.llm.temperature,
-            max_completion_tokens=settings.llm.max_tokens,
-            timeout=settings.llm.timeout,
-            max_retries=0,
-        )
-
-    def messages(self, ctx: AnswerContext) -> list[tuple[str, str]]:
-        lang_name = LANGUAGE_NAMES[ctx.lang]
-        system = load_prompt("system").render(sentinel=CANNOT_ANSWER, language_name=lang_name)
-        card = ctx.card
-        passages = "\n".join(
-            f'<passage id="{c.n}" source="{_attr(c.label)}">\n{_fence(_source_text(c, card))}\n</passage>'
-            for c in card.citations
-        )
-        history = "".join(f"Learner: {t.question}\nTutor: {t.answer[:600]}\n\n" for t in list(ctx.history)[-2:])
-        note = card.direct + (f"\n\n{card.background.text}" if card.background else "")
-        user = load_prompt("answer").render(
-            level=ctx.level,
-            level_instructions=load_prompt(f"level_{ctx.level}").text.strip(),
-            history=f"Conversation so far:\n{history}" if history else "",
-            note=_fence(note),
-            passages=passages,
-            question=ctx.question,
-            language_name=lang_name,
-            sentinel=CANNOT_ANSWER,
-        )
-        return [("system", system), ("user", user)]
-
-    def stream(self, ctx: AnswerContext) -> Iterator[str]:
-        import openai
-
-        where = self.settings.llm.base_url
-        try:
-            for chunk in self.model.stream(self.messages(ctx)):
-                if isinstance(chunk.content, str) and chunk.content:
-                    yield chunk.content
-        except openai.AuthenticationError as exc:
-            raise BackendUnavailable(f"The LLM server at {where} rejected the API key (TUTOR_LLM_API_KEY).") from exc
-        except openai.NotFoundError as exc:
-            raise BackendUnavailable(
-                f"The LLM server at {where} has no model {self.settings.llm.model!r}; set TUTOR_LLM_MODEL "
-                "to one it serves."
-            ) from exc
-        except openai.APITimeoutError as exc:
-            raise BackendUnavailable(
-                f"The LLM server at {where} did not answer within {self.settings.llm.timeout:.0f} s "
-                "(TUTOR_LLM_TIMEOUT)."
-            ) from exc
-        except openai.APIConnectionError as exc:
-            raise BackendUnavailable(
-                f"Cannot reach the LLM server at {where}. Start it (e.g. `python -m llama_cpp.server --model "
-                "MODEL.gguf --port 8080` or `ollama serve`) or unset TUTOR_LLM_BASE_URL."
-            ) from exc
-        except openai.APIError as exc:
-            raise BackendUnavailable(f"The LLM server at {where} failed: {exc}") from exc
-
-
-def _source_text(citation: Citation, card: Card) -> str:
-    """What a numbered source says, for the model: its quote, or the note text it stands for."""
-    if citation.quote:
-        return citation.quote
-    if card.background is not None and citation.n == card.background.n:
-        return card.background.text
-    return card.direct if f"[{citation.n}]" in card.direct else citation.title
-
-
-def _fence(text: str) -> str:
-    """Keep document text from closing our data tags early."""
-    return text.replace("</passage", "</ passage").replace("</note", "</ note")
-
-
-def _attr(text: str) -> str:
-    return text.replace('"', "'")
-
-
 def make_backend(settings: Settings, name: str | None = None) -> Backend:
     """Resolve a backend by name; 'auto' means openai when a server is configured."""
+    from tutor.llm.backends import BACKENDS
+
     chosen = name or settings.llm.backend
     if chosen == "auto":
         chosen = "openai" if settings.llm.base_url else "extractive"
     if chosen == "extractive":
         return ExtractiveBackend()
-    if chosen == "openai":
-        return OpenAIBackend(settings)
-    raise QuestionError(f"Unknown backend {chosen!r}; choose extractive or openai.")
+    if chosen not in BACKENDS:
+        raise QuestionError(f"Unknown backend {chosen!r}; choose extractive, {', '.join(BACKENDS)}.")
+    return BACKENDS[chosen](settings)
 
 
 # ------------------------------------------------------------------------------------------ the tutor
@@ -257,7 +177,7 @@ class Tutor:
         try:
             chosen: Backend = make_backend(settings, backend)
         except BackendUnavailable:
-            if backend == "openai":
+            if backend is not None and backend != "extractive":
                 raise
             chosen = ExtractiveBackend()
         store = store or Store(settings)
@@ -318,7 +238,9 @@ class Tutor:
             if not card.direct:
                 card = None
         if card is not None:
-            ctx = AnswerContext(question, level, answer_lang, retrieval, card, turns)
+            ctx = AnswerContext(
+                question, level, answer_lang, retrieval, card, turns, self.store.embeddings, self.glossary
+            )
             try:
                 for piece in _hold_back_sentinel(chosen.stream(ctx)):
                     direct += piece
@@ -350,6 +272,7 @@ class Tutor:
             yield _RESET
             yield text
         now = time.perf_counter()
+        generation = ctx.generation if card is not None else None
         yield Answer(
             question=question,
             level=level,
@@ -373,6 +296,9 @@ class Tutor:
             follow_up=retrieval.follow_up,
             unresolved_markers=unresolved,
             notice=notice,
+            grounding=generation.grounding if generation else None,
+            checks=generation.checks if generation else [],
+            generation=generation.as_json() if generation else None,
         )
 
     def ask(
