@@ -1,20 +1,17 @@
-"""The web tutor in a real browser: `tutor serve` on a free port, driven by Playwright in Debian's Chromium."""
+"""The web tutor in a real browser: `tutor serve` on a free port, driven by Playwright in Debian's Chromium at
+desktop (1440×1000) and phone (390×844) sizes, in English and Chinese. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
+import json
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
-from corpus_fixture import build_index
-
-from tutor.config import Settings
+from webapp import Server, build_web_index
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,41 +26,29 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+APT = "apt-get install chromium chromium-driver fonts-wqy-zenhei"
+DESKTOP = {"width": 1440, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+SIZES = {
+    "desktop-en": (DESKTOP, "en-US"),
+    "phone-zh": (PHONE, "zh-CN"),
+    "desktop-zh": (DESKTOP, "zh-CN"),
+    "phone-en": (PHONE, "en-US"),
+}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
-    settings = build_index(tmp_path_factory.mktemp("web-index"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST" and not k.startswith("TUTOR_")}
-    env |= {"TUTOR_DATA_DIR": str(settings.data.dir), "TUTOR_DATA_CORPUS": str(settings.data.corpus)}
-    log = (tmp_path_factory.mktemp("serve") / "serve.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tutor", "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}/"
-    started = time.monotonic()
-    try:
-        while True:
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, "tutor serve exited"
-            assert time.monotonic() - started < 60, "page not up within 60 s"
-            time.sleep(0.3)
-        yield url, settings
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    settings = build_web_index(tmp_path_factory.mktemp("web"))
+    server = Server(settings, tmp_path_factory.mktemp("web-log") / "serve.log").start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists() or not _cjk_font():
+        pytest.exit(f"Browser tests need Debian's Chromium and a CJK font. Install them: {APT}", returncode=3)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -72,135 +57,240 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+def _cjk_font() -> bool:
+    fonts = [Path("/usr/share/fonts/truetype/wqy"), Path("/usr/share/fonts/opentype/noto")]
+    return any(f.is_dir() and any(f.iterdir()) for f in fonts) or bool(shutil.which("fc-list"))
+
+
 @pytest.fixture
-def page(browser: object, server: tuple[str, Settings]) -> Iterator[object]:
-    page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="en-US")  # type: ignore[attr-defined]
-    page.goto(server[0], wait_until="load")
-    page.wait_for_selector("#question textarea", timeout=30000)
-    yield page
-    page.close()
+def open_page(browser: Any, site: Server) -> Iterator[Any]:
+    """Open the app at a size and locale: open_page("phone-zh"); the browser context closes after the test."""
+    contexts: list[Any] = []
+
+    def opener(size: str, **options: Any) -> Any:
+        viewport, locale = SIZES[size]
+        context = browser.new_context(viewport=viewport, locale=locale, **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(site.url, wait_until="load")
+        page.wait_for_selector("#question textarea", timeout=30000)
+        return page
+
+    yield opener
+    for context in contexts:
+        context.close()
 
 
-def ask(page: object, question: str, wait_for: str) -> str:
-    page.fill("#question textarea", question)  # type: ignore[attr-defined]
-    page.click("#ask")  # type: ignore[attr-defined]
-    page.locator("#chat").get_by_text(wait_for).last.wait_for(timeout=30000)  # type: ignore[attr-defined]
-    return str(page.inner_text("#chat"))  # type: ignore[attr-defined]
+def ask(page: Any, question: str) -> Any:
+    """Ask and wait for the new answer card; returns its locator."""
+    before = page.locator("#chat .answer[id]").count()
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    page.wait_for_function(f"document.querySelectorAll('#chat .answer[id]').length > {before}", timeout=60000)
+    return page.locator("#chat .answer[id]").last
 
 
-def shot(page: object, name: str) -> None:
+def shot(page: Any, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
 
 
-def test_a_question_gets_a_streamed_answer_with_citations(page: object) -> None:
-    text = ask(page, "Why divide by the square root of d_k in attention?", "Sources")
-    assert "BEGINNER-EN" in text and "[1]" in text
-    assert "Attention Is All You Need" in text and "p. " in text
-    assert page.locator("#read-next").inner_text().strip()  # type: ignore[attr-defined]
-    shot(page, "answer-en")
+def in_viewport(page: Any, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] >= -1 and box["y"] + min(box["height"], 30) <= height
 
 
-def test_switching_to_expert_and_chinese_changes_the_next_answer(page: object) -> None:
-    ask(page, "Why divide by the square root of d_k in attention?", "Sources")
-    page.get_by_label("Expert · 专家").check()  # type: ignore[attr-defined]
-    page.get_by_label("中文").check()  # type: ignore[attr-defined]
-    text = ask(page, "Why divide by the square root of d_k in attention?", "来源")
-    assert "专家-中文" in text and "原文怎么说" in text
-    shot(page, "answer-zh-expert")
+QUESTIONS = {
+    "en": ("What does a residual block compute?", "Why divide the scores by the square root of d_k?"),
+    "zh": ("残差块计算的是什么？", "注意力为什么要除以根号 d_k？"),
+}
 
 
-def test_asking_about_a_reading_from_the_path_panel(page: object) -> None:
-    page.get_by_text("2. Gradient boosting and residual connections").click()  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Ask about Kaiming He et al. 2015").click()  # type: ignore[attr-defined]
-    page.locator("#chat").get_by_text("Sources").last.wait_for(timeout=30000)  # type: ignore[attr-defined]
-    text = page.inner_text("#chat")  # type: ignore[attr-defined]
-    assert "Deep Residual Learning for Image Recognition" in text
-    shot(page, "path-panel")
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_newest_answer_is_shown_from_its_title_and_every_marker_finds_its_source(
+    open_page: Any, site: Server, size: str
+) -> None:
+    page = open_page(size)
+    lang = size.split("-")[1]
+    first, second = QUESTIONS[lang]
+    ask(page, first)
+    answer = ask(page, second)
+    page.wait_for_timeout(500)
+    answer_id = answer.get_attribute("id")
+    assert in_viewport(page, f"#{answer_id} .answer-title"), "the new answer is read from its top"
+    markers = answer.locator("a.cite")
+    assert markers.count() >= 2
+    for i in range(markers.count()):
+        marker = markers.nth(i)
+        n = marker.text_content().strip("[]")
+        target = page.locator(marker.get_attribute("href"))
+        assert target.count() == 1 and target.locator(".src-n").text_content() == f"[{n}]"
+    direct = answer.locator(".answer-direct")
+    assert direct.bounding_box()["y"] < answer.locator(".answer-sources").bounding_box()["y"]
+    shot(page, f"answer-{size}")
 
 
-def test_a_citation_link_opens_the_local_pdf_at_its_page(page: object, server: tuple[str, Settings]) -> None:
-    ask(page, "What is the degradation problem in deep networks?", "Sources")
-    link = page.locator("#chat a[href*='he2015-resnet.pdf#page=']").first  # type: ignore[attr-defined]
-    href = link.get_attribute("href")
-    assert href and href.startswith("/gradio_api/file=") and "#page=" in href
-    response = page.request.get(server[0].rstrip("/") + href.split("#")[0])  # type: ignore[attr-defined]
-    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
-    assert response.body().startswith(b"%PDF")
+def test_formulas_are_typeset_in_a_note_and_in_a_quote(open_page: Any, site: Server) -> None:
+    page = open_page("desktop-en")
+    page.get_by_label("Intermediate").check()
+    answer = ask(page, "Why divide the scores by the square root of d_k?")
+    assert answer.locator(".answer-background .katex").count() >= 1, "the note's d_k is typeset"
+    evidence = answer.locator(".answer-evidence")
+    assert evidence.locator(".katex").count() >= 1, "the PDF's √dk is typeset"
+    assert "sqrt{d_k}" in evidence.locator(".katex annotation").first.text_content()
+    page.get_by_role("tab", name="Glossary").click()
+    page.fill("#glossary-search textarea", "square root")
+    page.locator("#glossary .term:not([hidden]) .katex").first.wait_for(timeout=10000)
+    shot(page, "maths-desktop-en")
 
 
-def test_login_guards_the_page_and_the_library_files(server: tuple[str, Settings]) -> None:
-    from fastapi.testclient import TestClient
-
-    from tutor.answer import Tutor
-    from tutor.ui.app import make_server
-
-    settings = server[1].model_copy(deep=True)
-    settings.auth = "ada:lovelace"
-    client = TestClient(make_server(settings, Tutor.from_settings(settings)))
-    pdf = f"/gradio_api/file={(settings.library_dir / 'he2015-resnet.pdf').resolve()}"
-    assert client.get("/config").status_code == 401
-    assert client.get(pdf).status_code == 401
-    assert client.post("/login", data={"username": "ada", "password": "nope"}).status_code == 400
-    assert client.post("/login", data={"username": "ada", "password": "lovelace"}).status_code == 200
-    assert client.get(pdf).headers["content-type"] == "application/pdf"
-    assert client.get(f"/gradio_api/file={settings.data.dir.resolve()}/index/").status_code == 403
-
-
-def test_an_empty_question_gets_a_friendly_message(page: object) -> None:
-    page.click("#ask")  # type: ignore[attr-defined]
-    page.locator("#chat").get_by_text("Please type a question first").wait_for(timeout=15000)  # type: ignore[attr-defined]
-    shot(page, "empty-question")
-
-
-def test_script_planted_in_a_pdf_is_shown_as_text(page: object) -> None:
-    dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))  # type: ignore[attr-defined]
-    text = ask(page, "How does speculative decoding verify the draft tokens?", "Sources")
-    assert "<script>document.title='HACKED'</script>" in text, "the tag is visible as text"
-    assert page.title() != "HACKED" and not dialogs  # type: ignore[attr-defined]
-    assert page.locator("#chat script").count() == 0  # type: ignore[attr-defined]
+@pytest.mark.parametrize("size", ["desktop-en", "phone-zh"])
+def test_a_citation_opens_the_cited_page_in_the_app_with_the_quote_highlighted(
+    open_page: Any, site: Server, size: str
+) -> None:
+    page = open_page(size)
+    lang = size.split("-")[1]
+    answer = ask(page, QUESTIONS[lang][1])
+    source = answer.locator(".answer-sources li").filter(has=page.locator("a.open-here[href^='library/']")).first
+    cited = source.locator(".src-links a.open-here")
+    page_number = cited.get_attribute("href").split("#page=")[1]
+    cited.click()
+    viewer = page.locator(f"#viewer .viewer[id='viewer-vaswani2017-attention-{page_number}']")
+    viewer.wait_for(timeout=30000)
+    image = viewer.locator("img.page-image")
+    image.scroll_into_view_if_needed()
+    page.wait_for_function("document.querySelector('#viewer img.page-image').complete", timeout=30000)
+    assert image.evaluate("img => img.naturalWidth > 500")
+    assert viewer.locator(".hl").count() >= 1, "the quoted sentence is highlighted"
+    assert viewer.locator("a[href^='https://arxiv.org/']").count() == 1, "the external link is still there"
+    assert in_viewport(page, "#viewer .viewer-title") or size.startswith("phone")
+    shot(page, f"viewer-{size}")
 
 
-def test_glossary_search_and_path_map(page: object) -> None:
-    page.get_by_role("tab", name="Glossary").click()  # type: ignore[attr-defined]
-    page.fill("#glossary-search textarea", "残差")  # type: ignore[attr-defined]
-    page.locator("#glossary").get_by_text("residual connection").first.wait_for(timeout=15000)  # type: ignore[attr-defined]
-    assert "attention" not in page.inner_text("#glossary").split("\n")[1:3]  # type: ignore[attr-defined]
-    page.get_by_role("tab", name="Map of the path").click()  # type: ignore[attr-defined]
-    image = page.locator("#path-map img").first  # type: ignore[attr-defined]
-    image.wait_for(state="visible", timeout=15000)
-    assert image.evaluate("img => img.complete && img.naturalWidth > 1000")
-    shot(page, "path-map")
+def test_read_next_items_are_questions_that_ask_when_clicked(open_page: Any, site: Server) -> None:
+    page = open_page("desktop-en")
+    ask(page, "What does a residual block compute?")
+    items = page.locator("#suggestions a.ask-q")
+    assert items.count() >= 1
+    for text in items.all_inner_texts():
+        assert text.rstrip().endswith(("?", "？")), text
+        assert "References" not in text and "参考文献" not in text
+    for text in page.locator("#chat .answer-next").all_inner_texts():
+        assert "References" not in text
+    question = items.first.inner_text()
+    before = page.locator("#chat .answer[id]").count()
+    items.first.click()
+    page.wait_for_function(f"document.querySelectorAll('#chat .answer[id]').length > {before}", timeout=60000)
+    assert question in page.locator("#chat").inner_text()
 
 
-def test_feedback_is_stored_locally(page: object, server: tuple[str, Settings]) -> None:
-    ask(page, "What does BERT's masked language model predict?", "Sources")
-    page.locator("#chat button[aria-label='Like']").last.click()  # type: ignore[attr-defined]
-    feedback = server[1].data.dir / "feedback.jsonl"
+@pytest.mark.parametrize("size", ["desktop-en", "phone-zh"])
+def test_the_map_is_legible_and_a_click_on_a_reading_asks_about_it(open_page: Any, site: Server, size: str) -> None:
+    page = open_page(size)
+    tab = "Map" if size.endswith("en") else "路径图"
+    page.get_by_role("tab", name=tab).click()
+    node = page.locator("#path-map .map-node[data-id='he2015-resnet']")
+    node.wait_for(timeout=15000)
+    sizes = page.evaluate(
+        """() => {
+          const svg = document.querySelector('#path-map .map-svg');
+          const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+          return [...svg.querySelectorAll('.map-title, .map-name, .map-stage')]
+            .map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+        }"""
+    )
+    assert sizes and min(sizes) >= 11, f"smallest rendered label {min(sizes):.1f} px"
+    node.scroll_into_view_if_needed()
+    node.hover()
+    assert page.locator("#path-map .map-tip").inner_text().strip(), "a tooltip says why to read it"
+    shot(page, f"map-{size}")
+    node.click()
+    page.locator("#chat .answer[id]").first.wait_for(timeout=60000)
+    assert "Deep Residual Learning for Image Recognition" in page.locator("#chat").inner_text()
+
+
+def test_a_glossary_definition_is_fully_visible_on_a_phone(open_page: Any, site: Server) -> None:
+    page = open_page("phone-zh")
+    page.get_by_role("tab", name="术语表").click()
+    page.fill("#glossary-search textarea", "残差")
+    term = page.locator("#glossary .term:not([hidden])").first
+    term.wait_for(timeout=10000)
+    term.scroll_into_view_if_needed()
+    definition = term.locator(".term-def")
+    box = definition.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert definition.evaluate("d => d.scrollWidth <= d.clientWidth && d.scrollHeight <= d.clientHeight + 1")
+    assert len(definition.inner_text()) > 5
+    shot(page, "glossary-phone-zh")
+
+
+@pytest.mark.parametrize("size", ["phone-zh", "phone-en"])
+def test_the_question_box_and_starters_are_on_a_phones_first_screen(open_page: Any, site: Server, size: str) -> None:
+    page = open_page(size)
+    page.wait_for_timeout(800)
+    assert in_viewport(page, "#question textarea")
+    assert in_viewport(page, "#suggestions a.ask-q >> nth=0")
+    status = page.locator("#status .status-text").inner_text()
+    assert "TUTOR_" not in status and "tutor fetch" not in status
+    if size.endswith("zh"):
+        assert "已就绪" in status and page.inner_text("#ask").strip() == "提问"
+    shot(page, f"first-screen-{size}")
+
+
+def test_the_language_switch_persists_across_a_reload(open_page: Any, site: Server) -> None:
+    page = open_page("desktop-en")
+    assert page.inner_text("#ask").strip() == "Ask"
+    page.locator("#ui-lang").get_by_text("中文").click()
+    page.wait_for_function("document.querySelector('#ask').innerText.trim() === '提问'", timeout=15000)
+    page.reload(wait_until="load")
+    page.wait_for_selector("#question textarea", timeout=30000)
+    page.wait_for_function("document.querySelector('#ask').innerText.trim() === '提问'", timeout=15000)
+    assert "已就绪" in page.inner_text("#status")
+    assert page.get_by_role("tab", name="术语表").count() == 1
+
+
+def test_feedback_is_stored_against_the_answer_it_rates_after_an_empty_question(open_page: Any, site: Server) -> None:
+    page = open_page("phone-en")
+    page.click("#ask")
+    page.locator("#chat").get_by_text("Please type a question first").wait_for(timeout=15000)
+    answer = ask(page, "What does a residual block compute?")
+    answer_id = answer.get_attribute("id").removeprefix("ans-")
+    like = page.locator("#chat button[aria-label='Like']").last
+    like.scroll_into_view_if_needed()
+    like.click()
+    feedback = site.settings.data.dir / "feedback.jsonl"
     deadline = time.monotonic() + 10
     while not feedback.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert "masked language model" in feedback.read_text(encoding="utf-8")
+    last = json.loads(feedback.read_text(encoding="utf-8").splitlines()[-1])
+    assert last["id"] == answer_id and last["liked"] is True
 
 
-def test_interface_speaks_chinese_to_a_chinese_browser(browser: object, server: tuple[str, Settings]) -> None:
-    page = browser.new_page(locale="zh-CN")  # type: ignore[attr-defined]
-    page.goto(server[0], wait_until="load")
-    page.wait_for_selector("#question textarea", timeout=30000)
-    assert page.inner_text("#ask").strip() == "提问"
-    assert "中文或英文" in page.get_attribute("#question textarea", "placeholder")
-    page.close()
+def test_the_copy_button_copies_the_answer_as_text(open_page: Any, site: Server) -> None:
+    page = open_page("desktop-en", permissions=["clipboard-read", "clipboard-write"])
+    answer = ask(page, "Why divide the scores by the square root of d_k?")
+    answer.locator("a.copy-answer").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "[1]" in copied and "Sources" in copied
+    assert answer.locator(".answer-direct").inner_text().split("[")[0].strip()[:30] in copied
 
 
-def test_read_next_items_ask_about_them_and_clear_empties_the_chat(page: object) -> None:
-    ask(page, "Why divide by the square root of d_k in attention?", "Sources")
-    item = page.locator("#read-next button").first  # type: ignore[attr-defined]
-    label = item.inner_text()
-    assert "Attention Is All You Need" in label
-    item.click()
-    page.locator("#chat").get_by_text(label.strip()[:40]).first.wait_for(timeout=15000)  # type: ignore[attr-defined]
-    page.wait_for_function("document.querySelectorAll('#chat .message-row, #chat [data-testid=user]').length >= 2")  # type: ignore[attr-defined]
-    page.locator("#chat").get_by_text("Sources").nth(1).wait_for(timeout=30000)  # type: ignore[attr-defined]
-    page.click("#clear")  # type: ignore[attr-defined]
-    page.wait_for_function("!document.querySelector('#chat').innerText.includes('Sources')")  # type: ignore[attr-defined]
+def test_a_script_planted_in_a_pdf_is_shown_as_text(open_page: Any, site: Server) -> None:
+    page = open_page("desktop-en")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ask(page, "How does speculative decoding verify the draft tokens?")
+    assert page.title() != "HACKED" and not dialogs
+    assert page.locator("#chat script").count() == 0
+
+
+def test_screenshot_for_the_readme(open_page: Any, site: Server) -> None:
+    """docs/screenshot.png: a Chinese question answered at intermediate level, desktop size."""
+    page = open_page("desktop-zh")
+    page.get_by_label("进阶").check()
+    ask(page, "注意力为什么要除以根号 d_k？")
+    page.wait_for_timeout(800)
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "readme-desktop-zh")

@@ -99,5 +99,9 @@ class Server:
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.terminate()
-            self.proc.wait(timeout=30)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:  # an open event stream can hold up uvicorn's graceful exit
+                self.proc.kill()
+                self.proc.wait(timeout=15)
             self.proc = None
