@@ -41,6 +41,7 @@ from tutor.ui.render import (  # noqa: E402
     question_markdown,
     read_next_question,
     streaming_markdown,
+    words,
 )
 from tutor.ui.strings import ANSWER_LANGS, UI_LANGS, browser_language, t  # noqa: E402
 from tutor.ui.strings import LEVELS as LEVEL_CHOICES
@@ -270,9 +271,8 @@ class TutorApp:
                         )
                 else:
                     page = viewer.render_page(self.settings, citation.reading_id, citation.page or 1, citation.quote)
-                    where = ", ".join(
-                        x for x in [citation.section, f"p. {citation.page}" if citation.page else ""] if x
-                    )
+                    page_label = words(ui_lang)["page"].format(page=citation.page) if citation.page else ""
+                    where = ", ".join(x for x in [citation.section, page_label] if x)
                     reading = self.tutor.readings.by_id.get(citation.reading_id)
                     external = reading.page_url(citation.page) if reading else ""
                     content = viewer.page_markdown(page, citation.title, where, citation.quote, external, ui_lang)

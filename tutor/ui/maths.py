@@ -100,7 +100,7 @@ _PDF_TOKEN = re.compile(
     rf"1√(?P<inv>{_FLAT}|[A-Za-z0-9]+)"
     rf"|√(?P<rad>{_FLAT}|[A-Za-z0-9]+)"
     rf"|[∑Σ](?P<upper>{_FLAT}|[A-Za-z0-9]+) (?P<index>[a-z])=(?P<lower>[0-9]+)"
-    rf"|(?P<arrow>−→|←−)(?P<vec>[A-Za-z])(?: (?P<sub>[a-z](?:[−-]1)?))?(?=[\s,.;:)=]|$)"
+    rf"|(?P<arrow>−→|←−)(?P<vec>[A-Za-z])(?: (?P<sub>[ijkt](?:[−-]1)?))?(?=[\s,.;:)=]|$)"
     rf"|(?P<flat>{_FLAT})"
     rf")(?!\w)"
 )
@@ -120,10 +120,13 @@ def typeset(text: str) -> str:
     return _emit(_split(text, _convert_tokens), markdown=True)
 
 
-def repair_pdf(text: str) -> str:
-    """Markdown from a sentence extracted from a PDF: certain repairs typeset, the rest shown as printed."""
+def repair_pdf(text: str, in_html: bool = False) -> str:
+    """Markdown from a sentence extracted from a PDF: certain repairs typeset, the rest shown as printed.
+
+    `in_html`: the text goes inside an HTML block, where Markdown is not parsed, so it needs no Markdown
+    escapes (only HTML ones)."""
     text = _FOOTNOTE_LEAD.sub("", text.strip())
-    return _emit(_split(text, _convert_pdf), markdown=False)
+    return _emit(_split(text, _convert_pdf), markdown=in_html)
 
 
 def plain(text: str) -> str:

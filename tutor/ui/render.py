@@ -149,9 +149,11 @@ def answer_markdown(answer: Answer, local_pdf: Callable[[str], bool]) -> str:
             where = ""
             if citation is not None and citation.page:
                 where = " · " + _page_link(aid, citation, local_pdf, lang)
-            hint = f' <span class="hint">({_w(lang, "as_printed")})</span>' if _MATHISH.search(q.text) else ""
+            quoted = repair_pdf(q.text)
+            unrepaired = _MATHISH.search(re.sub(r"\$[^$]*\$", "", quoted))
+            hint = f' <span class="hint">({_w(lang, "as_printed")})</span>' if unrepaired else ""
             ocr = f' <span class="hint">({_w(lang, "ocr")})</span>' if q.ocr else ""
-            parts += [f"> {cite(repair_pdf(q.text) + f' [{q.n}]')}{where}{hint}{ocr}", ""]
+            parts += [f"> {cite(quoted + f' [{q.n}]')}{where}{hint}{ocr}", ""]
         parts += ["</details>", ""]
 
     if answer.citations:
@@ -214,7 +216,7 @@ def _source_item(aid: str, c: Citation, local_pdf: Callable[[str], bool], lang: 
         links.append(f'<a href="{escape_html(c.url)}" target="_blank">{escape_html(host(c.url))} ↗</a>')
     if c.ocr:
         links.append(f'<span class="hint">{_w(lang, "ocr")}</span>')
-    quote_html = f'<div class="src-quote">“{repair_pdf(c.quote)}”</div>' if show_quote and c.quote else ""
+    quote_html = f'<div class="src-quote">“{repair_pdf(c.quote, in_html=True)}”</div>' if show_quote and c.quote else ""
     return (
         f'<li id="src-{aid}-{c.n}" value="{c.n}"><span class="src-n">[{c.n}]</span> {head}'
         f'<div class="src-links">{" · ".join(links)}</div>{quote_html}</li>'

@@ -236,7 +236,7 @@ def page_markdown(
     quoted = ""
     if quote:
         missing = "" if view.boxes else f'<div class="hint">{escape_html(_l(lang, "not_found"))}</div>'
-        quoted = f'<blockquote class="viewer-quote">{repair_pdf(quote)}</blockquote>{missing}'
+        quoted = f'<blockquote class="viewer-quote">{repair_pdf(quote, in_html=True)}</blockquote>{missing}'
     return (
         f'<div class="viewer" id="viewer-{escape_html(view.doc_id)}-{view.page}">'
         f'<div class="viewer-title"><b>{plain(title)}</b>' + (f" · {plain(where)}" if where else "") + "</div>"
