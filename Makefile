@@ -5,7 +5,7 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean browser-deps
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -30,7 +30,14 @@ lint: $(RUN_STAMP)
 	$(VENV)/bin/ruff format --check tutor tests bench
 	$(VENV)/bin/mypy
 
-test: $(TEST_STAMP) lint
+# Browser tests drive Debian's Chromium and need a CJK font: say so at once instead of failing test by test.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh family 2>/dev/null | grep -q . || { \
+		echo "make test needs Chromium and a Chinese font for the browser tests. Install them with:"; \
+		echo "    sudo apt-get install chromium chromium-driver fonts-wqy-zenhei"; \
+		exit 1; }
+
+test: browser-deps $(TEST_STAMP) lint
 	$(VENV)/bin/pytest -ra
 
 bench: $(RUN_STAMP)
