@@ -512,7 +512,7 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
                         ANSWER_LANGS["en"], value="auto", label=t("en", "answer_lang"), elem_id="lang", min_width=200
                     )
                     clear = gr.Button(t("en", "clear"), elem_id="clear", scale=0, min_width=90, size="sm")
-            with gr.Column(scale=2, min_width=320), gr.Tabs(elem_id="panels") as tabs:
+            with gr.Column(scale=2, min_width=320, elem_id="side"), gr.Tabs(elem_id="panels") as tabs:
                 with gr.Tab(t("en", "path"), id="path", elem_id="path-tab") as path_tab:
                     path = gr.HTML(ui.path_html("en"), elem_id="path", padding=False)
                 with gr.Tab(t("en", "map"), id="map", elem_id="map-tab") as map_tab:

@@ -242,8 +242,9 @@ def page_markdown(
         f'<div class="viewer-title"><b>{plain(title)}</b>' + (f" · {plain(where)}" if where else "") + "</div>"
         f'<div class="viewer-nav">{" · ".join(nav)}</div>'
         f"{quoted}"
-        f'<div class="page-wrap"><img class="page-image" src="{image}" alt="{escape_html(title)}, p. {view.page}">'
-        f"{marks}</div></div>"
+        f'<div class="page-scroll"><div class="page-wrap">'
+        f'<img class="page-image" src="{image}" alt="{escape_html(title)}, p. {view.page}">'
+        f"{marks}</div></div></div>"
     )
 
 

@@ -18,10 +18,6 @@ document.addEventListener('click', (event) => {
     value = 'page:' + decodeURIComponent(match[1]) + ':' + match[2];
   }
   trigger('select', { index: 0, value: value });
-  const viewer = document.getElementById('viewer');
-  if (viewer && window.matchMedia('(max-width: 900px)').matches) {
-    setTimeout(() => viewer.scrollIntoView({ block: 'start', behavior: 'smooth' }), 400);
-  }
 });
 
 // [n] markers: scroll to the numbered source in the same answer and flash it.
@@ -96,4 +92,24 @@ new MutationObserver(() => {
   if (!newest || seen.has(newest.id)) return;
   answers.forEach((a) => seen.add(a.id));
   requestAnimationFrame(() => newest.scrollIntoView({ block: 'start' }));
+}).observe(document.body, { childList: true, subtree: true });
+
+// A page opened in the viewer scrolls to its highlighted quote once the image has its size: inside the page's
+// own box on a desktop (the chat stays where it is), in the window on a phone.
+const scrollable = (el) => el && el.scrollHeight > el.clientHeight + 2;
+new MutationObserver(() => {
+  const image = document.querySelector('#viewer img.page-image:not([data-placed])');
+  if (!image) return;
+  image.dataset.placed = '1';
+  const place = () => {
+    const mark = image.parentElement.querySelector('.hl') || image;
+    const pageBox = image.closest('.page-scroll');
+    const box = mark.getBoundingClientRect();
+    if (window.innerWidth >= 900) {
+      if (scrollable(pageBox)) pageBox.scrollTop += box.top - pageBox.getBoundingClientRect().top - pageBox.clientHeight / 3;
+    } else {
+      window.scrollBy(0, box.top - window.innerHeight / 3);
+    }
+  };
+  if (image.complete) place(); else image.addEventListener('load', place, { once: true });
 }).observe(document.body, { childList: true, subtree: true });
