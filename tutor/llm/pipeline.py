@@ -161,7 +161,7 @@ class GenerativeBackend:
                 close()  # stops the model and releases its lock even when our caller went away
             gen.total_ms = _ms(start)
         rest = text[done:].strip()
-        if rest and (gen.stopped in ("end", "echo", "repetition") or _TERMINAL.search(rest[-3:])):
+        if rest and (gen.stopped == "end" or _TERMINAL.search(rest[-3:])):
             out = self._shown(grounder.check(rest), gen, lang, shown, start)
             if out:
                 shown += 1
