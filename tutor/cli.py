@@ -353,7 +353,7 @@ def status(ctx: Context) -> None:
 )
 @click.option(
     "--backend",
-    type=click.Choice(["extractive", "openai"]),
+    type=click.Choice(["extractive", "openai", "local"]),
     default=None,
     help="Default: openai when TUTOR_LLM_BASE_URL is set, else extractive.",
 )
@@ -401,7 +401,13 @@ def print_sources(answer: Any) -> None:
 
 @main.command(name="eval")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
-@click.option("--backend", type=click.Choice(["extractive", "openai"]), default="extractive", show_default=True)
+@click.option(
+    "--backend",
+    type=click.Choice(["extractive", "openai", "local"]),
+    default="extractive",
+    show_default=True,
+    help="openai/local also score the offline card on the same questions, side by side.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per question, then a summary object.")
 @pass_ctx
 @friendly_errors
@@ -427,10 +433,37 @@ def eval_cmd(ctx: Context, file: Path | None, backend: str, as_json: bool) -> No
             if as_json:
                 click.echo(outcome_line(outcome))
     summary = summarise(outcomes)
+    if backend != "extractive":  # the offline card on the same questions, for comparison
+        from tutor.answer import ExtractiveBackend
+
+        summary["card"] = summarise(list(run(tutor, questions, backend=ExtractiveBackend())))["all"]
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False))
         return
     print_summary(summary, len(questions))
+    if summary.get("generation"):
+        print_generation(summary)
+
+
+def print_generation(summary: dict[str, Any]) -> None:
+    """The LLM backend's own numbers, beside the offline card's on the same questions."""
+    g, card, shown = summary["generation"], summary.get("card") or {}, summary["all"]
+    out.print(
+        f"Generated answers: {g['answers']}, grounding {_fmt(g['grounding'])}, "
+        f"conflicts caught {g['conflicts_caught']}, unsupported removed {g['unsupported_removed']}, "
+        f"fell back to the card {_fmt(g['fell_back'])}, "
+        f"over budget {g['over_budget']}, stopped {g['stopped']}"
+    )
+    out.print(
+        f"Speed: first token p50 {g['first_token_ms_p50']} ms (p95 {g['first_token_ms_p95']}), first checked "
+        f"sentence p50 {g['first_text_ms_p50']} ms, whole answer p50 {g['total_ms_p50']} ms (p95 {g['total_ms_p95']}), "
+        f"{g['tokens_per_s_p50']} tokens/s"
+    )
+    out.print(
+        f"Beside the offline card: facts {_fmt(shown['facts_coverage'])} vs {_fmt(card.get('facts_coverage'))}, "
+        f"refusals {_fmt(shown['refusals'])} vs {_fmt(card.get('refusals'))}, language "
+        f"{_fmt(shown['right_language'])} vs {_fmt(card.get('right_language'))}"
+    )
 
 
 def _fmt(value: float | None) -> str:

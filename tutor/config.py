@@ -237,10 +237,10 @@ class LlmSettings(_Group):
     threads: int = Field(default=0, ge=0, description="CPU threads for the local model; 0 means one per core.")
     context: int = Field(default=2048, ge=512, description="Context window (tokens) the local model is loaded with.")
     queue_wait: float = Field(
-        default=1.0,
+        default=0.0,
         ge=0,
         description="Seconds a question waits for the local model while it answers someone else; after that the "
-        "learner gets the offline card at once.",
+        "learner gets the offline card at once (0: at once, so other learners are never held up).",
     )
 
 

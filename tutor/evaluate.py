@@ -205,6 +205,35 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
             "total_p95": _percentile(total_ms, 0.95),
             "mean_total": round(statistics.fmean(total_ms), 1) if total_ms else 0.0,
         },
+        "generation": generation_summary(outcomes),
+    }
+
+
+def generation_summary(outcomes: list[Outcome]) -> dict[str, Any] | None:
+    """What an LLM backend did on the covered questions: grounding, conflicts caught, guards, speed."""
+    runs = [o.answer.generation for o in outcomes if o.answer.generation]
+    if not runs:
+        return None
+    checks = [c for o in outcomes for c in o.answer.checks]
+    first = [float(g["first_token_ms"]) for g in runs if g["first_token_ms"] is not None]
+    shown = [float(g["first_text_ms"]) for g in runs if g["first_text_ms"] is not None]
+    total = [float(g["total_ms"]) for g in runs]
+    speed = [float(g["tokens_per_s"]) for g in runs if g["tokens_per_s"]]
+    return {
+        "answers": len(runs),
+        "grounding": round(statistics.fmean(o.answer.grounding or 0.0 for o in outcomes if o.answer.generation), 3),
+        "sentences": len(checks),
+        "conflicts_caught": sum(c.verdict == "conflict" for c in checks),
+        "unsupported_removed": sum(c.verdict == "unsupported" for c in checks),
+        "fell_back": _share([bool(g["fell_back"]) for g in runs]),
+        "over_budget": sum(int(g["tokens"]) > int(g["budget"]) for g in runs),
+        "stopped": {r: sum(g["stopped"] == r for g in runs) for r in sorted({str(g["stopped"]) for g in runs})},
+        "first_token_ms_p50": _percentile(first, 0.5),
+        "first_token_ms_p95": _percentile(first, 0.95),
+        "first_text_ms_p50": _percentile(shown, 0.5),
+        "total_ms_p50": _percentile(total, 0.5),
+        "total_ms_p95": _percentile(total, 0.95),
+        "tokens_per_s_p50": _percentile(speed, 0.5),
     }
 
 
