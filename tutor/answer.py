@@ -21,7 +21,7 @@ from tutor.citations import Citation, ReadNext, drop_unknown_markers, markers_in
 from tutor.config import LEVELS, Settings
 from tutor.conversation import Turn, as_turns
 from tutor.errors import TutorError
-from tutor.facets import FacetIndex
+from tutor.facets import FacetIndex, overview_pairs
 from tutor.glossary import Glossary, load_glossary
 from tutor.notes import Notes, load_notes
 from tutor.prompts import CANNOT_ANSWER, load_prompt
@@ -184,14 +184,16 @@ class Tutor:
         cache = VectorCache(
             lambda: store.embeddings, settings.data.dir / "cache" / f"vectors-{settings.embedding.model}.npz"
         )
+        glossary = load_glossary(corpus)
+        notes = load_notes(corpus)
         return cls(
             settings,
             store,
             load_reading_list(corpus),
-            load_notes(corpus),
-            load_glossary(corpus),
+            notes,
+            glossary,
             chosen,
-            FacetIndex(load_qa(corpus), cache),
+            FacetIndex([*load_qa(corpus), *overview_pairs(notes.files, glossary)], cache, glossary),
         )
 
     def check_question(self, question: str, level: str) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 from tutor.catalog import CatalogHit
 from tutor.citations import Citation, CitationBook, ReadNext
 from tutor.config import Settings
-from tutor.facets import FacetHit, FacetIndex
+from tutor.facets import OVERVIEW, FacetHit, FacetIndex
 from tutor.notes import NoteFile, Notes
 from tutor.qa import QA, Pointer
 from tutor.readings import ReadingList
@@ -125,6 +125,7 @@ class CardMaker:
         book = CitationBook(self.readings, words["notes"])
         facet = self._chosen_facet(retrieval)
         about = ""  # a reading the question is about, pointed to first
+        rest_of_note = ""
         key_terms = {t for m in retrieval.matches for t in tokenize(m.term.en)}
         evidence: list[Sentence] = []
         if facet is not None:
@@ -136,7 +137,8 @@ class CardMaker:
             for place in places[:2]:
                 quote = next((s for s in evidence if _same_place(s, place)), None)
                 markers.append(self._cite_place(book, place, quote))
-            direct = f"{pair.answer_at(level)} {''.join(f'[{n}]' for n in dict.fromkeys(markers))}"
+            text, rest_of_note = self._answer_text(pair, level, lang)
+            direct = f"{text} {''.join(f'[{n}]' for n in dict.fromkeys(markers))}"
             topic = pair.note
         elif (entry := self._reading_question(retrieval)) is not None:
             direct = self._reading_answer(entry, book, lang)
@@ -147,9 +149,14 @@ class CardMaker:
 
         note = self.notes.get(topic, lang) if topic else None
         background = None
-        if note is not None and note.sections.get(level):
+        section = (
+            rest_of_note
+            if facet is not None and facet.qa.id == OVERVIEW
+            else (note.sections.get(level) if note else "")
+        )
+        if note is not None and section:
             n = book.cite(note.id, words[level], title=note.title)
-            background = Background(note.id, note.title, level, note.sections[level], n)
+            background = Background(note.id, note.title, level, section, n)
 
         if not evidence and facet is None:
             target = normalise(retrieval.vector)
@@ -175,6 +182,17 @@ class CardMaker:
             topic=topic,
             lang=lang,
         )
+
+    def _answer_text(self, pair: QA, level: str, lang: str) -> tuple[str, str]:
+        """The pair's answer at the level; for a concept asked by name, the note's own overview at the level
+        (its first sentences; the rest becomes the background)."""
+        if pair.id != OVERVIEW:
+            return pair.answer_at(level), ""
+        note = self.notes.get(pair.note, lang)
+        sentences = split_sentences(note.sections.get(level, "")) if note else []
+        if not sentences:
+            return pair.a, ""
+        return " ".join(sentences[:3]), " ".join(sentences[3:])
 
     def _chosen_facet(self, retrieval: Retrieval) -> FacetHit | None:
         facet = retrieval.facet

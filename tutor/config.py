@@ -83,8 +83,8 @@ class OcrSettings(_Group):
     langs: str | None = Field(
         default=None,
         description="Tesseract languages joined by '+', e.g. 'eng' or 'chi_sim+eng'. Unset: a known reading "
-        "in its own script (eng for English papers, chi_sim+eng for Chinese books) and eng+chi_sim for your "
-        "own documents.",
+        "in its own script (eng for English papers, chi_sim+eng for Chinese books), and your own documents in "
+        "eng+chi_sim, narrowed to eng when the first OCRed page has no Chinese on it.",
     )
     jobs: int = Field(default=0, ge=0, description="Pages OCRed at once; 0 means one per CPU core.")
     dpi: int = Field(
@@ -138,7 +138,7 @@ class RetrievalSettings(_Group):
         "this similar.",
     )
     combined_similarity: float = Field(
-        default=0.75,
+        default=0.85,
         ge=0,
         le=2,
         description="For a question using the field's own terms: best Q&A similarity plus best passage similarity "

@@ -16,13 +16,15 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from tutor.glossary import Glossary
-from tutor.qa import QA
+from tutor.notes import NoteFile
+from tutor.qa import QA, Pointer
 from tutor.text import tokenize
 from tutor.vectors import VectorCache
 
 ANSWER_WEIGHT = 0.25  # how much the answer's similarity adds to the question's
 LEXICAL_WEIGHT = 0.15  # how much shared words add (normalised BM25)
 REPEAT_PENALTY = 0.25  # a follow-up should get a new answer, not the one it follows
+OVERVIEW_PENALTY = 0.1  # a written pair that matches beats the note's overview
 TERM_WEIGHT = 0.2  # share of the question's field terms the pair's question names (in any language)
 ANSWER_TERM_WEIGHT = 0.1  # …or its answer names
 INTENT_WEIGHT = 0.05  # the pair is the kind of question asked (why / how many / compare)
@@ -42,6 +44,42 @@ class FacetHit:
     answer_similarity: float  # cosine between the question and the pair's answer
     lexical: float  # BM25 over question + answer words, scaled to 0..1 among the candidates
     score: float
+
+
+OVERVIEW = "overview"  # the id of the pair each note gets for its own name ("Gradient boosting", "梯度提升")
+
+
+def overview_pairs(notes: Sequence[NoteFile], glossary: Glossary) -> list[QA]:
+    """One pair per note and language whose question is the concept's name, so asking for a concept by
+    name gets the note's overview at the learner's level rather than whichever specific pair is nearest."""
+    by_key = {t.key: t for t in glossary.terms}
+    pairs = []
+    for note in notes:
+        names = [note.title]
+        for key in note.terms[:2]:
+            term = by_key.get(key)
+            if term is not None:
+                names.extend([term.en, *term.variants[:1]] if note.lang == "en" else term.zh[:2])
+        what = [f"什么是{n}？" if note.lang == "zh" else f"What is {n}?" for n in names[:2]]
+        pointer = note.readings[0] if note.readings else {"id": note.id, "section": note.title}
+        pairs.append(
+            QA(
+                id=OVERVIEW,
+                q=note.title if len(note.title) >= 8 else f"{note.title} · {names[0]}",
+                also=list(dict.fromkeys([*names[1:], *what]))[:6],
+                kind="what",
+                a=note.sections.get("beginner", note.title),
+                deeper="",
+                source=Pointer(
+                    id=str(pointer["id"]),
+                    section=str(pointer.get("section", "")),
+                    page=int(pointer["page"]) if pointer.get("page") else None,
+                ),
+                note=note.id,
+                lang=note.lang,
+            )
+        )
+    return pairs
 
 
 class FacetIndex:
@@ -85,6 +123,10 @@ class FacetIndex:
             )
             answers.append(frozenset(m.term.key for m in self.glossary.matches_in(pair.a) if not m.everyday))
         return questions, answers
+
+    @cached_property
+    def _is_overview(self) -> np.ndarray:
+        return np.asarray([p.id == OVERVIEW for p in self.pairs], dtype=np.float32)
 
     def _field_terms(self, text: str) -> frozenset[str]:
         return frozenset(m.term.key for m in self.glossary.matches_in(text) if not m.everyday)
@@ -155,6 +197,7 @@ class FacetIndex:
             scores += np.asarray(
                 [INTENT_WEIGHT if _KIND_INTENT.get(p.kind) in intents else 0.0 for p in self.pairs], dtype=np.float32
             )
+        scores -= OVERVIEW_PENALTY * self._is_overview
         for key in penalise:
             if key in self._index:
                 scores[self._index[key]] -= REPEAT_PENALTY

@@ -28,7 +28,7 @@ from tutor.roles import NEVER_QUOTED, classify
 from tutor.store import ManifestEntry, Store, version_of
 from tutor.text import quotable, split_sentences
 
-SPLITTER_VERSION = "3"  # bump when splitting changes, so every document is re-chunked
+SPLITTER_VERSION = "4"  # bump when splitting changes, so every document is re-chunked
 _BATCH = 64
 _MIN_CHUNK_CHARS = 30
 
@@ -179,7 +179,9 @@ def make_chunks(source: Source, loaded: LoadedDocument, doc_hash: str, settings:
         chunks.append(Chunk(f"{source.doc_id}@{doc_hash}#{i:05d}", f"{header}\n\n{text}", meta))
         if role in NEVER_QUOTED:
             continue
-        prose = text.split("\n", 1)[1] if block.section and text.startswith(block.section) and "\n" in text else text
+        first_line, _, rest = text.partition("\n")
+        heading = bool(block.section and rest and first_line.strip() and block.section.endswith(first_line.strip()))
+        prose = rest if heading else text  # the heading line opens its block; it is not part of a sentence
         for j, sentence in enumerate(split_sentences(prose)):
             if sentence in seen or not quotable(sentence):
                 continue  # neighbouring passages overlap: index each sentence once

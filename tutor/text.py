@@ -85,6 +85,8 @@ def detect_language(text: str) -> str:
     "Transformer 里的 self-attention 和 multi-head attention 有什么区别？" is Chinese; "What does 残差 mean
     in ResNet?" is English with one Chinese term.
     """
+    if any(_ZH_FRAME.search(run) for run in re.findall(r"[\u4e00-\u9fff]+", text)):
+        return "zh"  # "BERT 的 NSP": one particle is enough to frame the question in Chinese
     cjk_runs = _CJK_RUN.findall(text)
     if not cjk_runs:
         return "en"
@@ -181,4 +183,6 @@ def quotable(sentence: str) -> bool:
         return False  # unbalanced or raw LaTeX
     letters = sum(ch.isalpha() for ch in outside_math)
     visible = len(re.sub(r"\s", "", outside_math)) or 1
+    if not CJK.search(s) and len([w for w in re.findall(r"[a-z]+", s.lower()) if w in STOP]) < 2:
+        return False  # figure or table residue ("Tok M Question Paragraph BERT E[CLS].") has no grammar
     return letters / visible >= 0.7
