@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    settings = build_web_index(tmp_path_factory.mktemp("web-api"))
+    # A data folder with a space, `(` and `#` in its path: links must not depend on it (issue 14, item 7).
+    settings = build_web_index(tmp_path_factory.mktemp("web-api") / "My Papers (#1)")
     server = Server(settings, tmp_path_factory.mktemp("web-api-log") / "serve.log").start()
     yield server
     server.stop()

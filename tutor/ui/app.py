@@ -189,6 +189,7 @@ class TutorApp:
             gr.update(placeholder=t(lang, "search")),
             self.glossary_markdown(lang),
             gr.skip() if session is not None and session.viewing else viewer.empty_markdown(lang),
+            gr.update(label=t(lang, "study")),
         )
 
     # ------------------------------------------------------------------------------------------ events
@@ -545,6 +546,8 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
         page_bridge = gr.HTML("", visible="hidden", js_on_load=_static("page.js"), elem_id="page-bridge")
 
         learner = ui.study.learner
+        study_tab = ui.study.tab
+        assert study_tab is not None
         chat_outputs = [chat, question, session, suggestions]
         language_outputs = [
             ui_lang,
@@ -566,6 +569,7 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
             search,
             glossary,
             view,
+            study_tab,
         ]
 
         asking = [question, level, lang, ui_lang, session, learner]

@@ -92,8 +92,10 @@ def message_markdown(text: str) -> str:
 
 
 def read_next_question(item: ReadNext, lang: str) -> str:
-    """The question to ask about a read-next pointer: its own, else one about the reading as a whole."""
-    return item.question or _w(lang, "ask_reading").format(title=item.title)
+    """The question to ask about a read-next pointer: its own when it is one, else one about the reading."""
+    if item.question.rstrip().endswith(("?", "？")):
+        return item.question.strip()
+    return _w(lang, "ask_reading").format(title=item.title)
 
 
 def answer_markdown(answer: Answer, local_pdf: Callable[[str], bool]) -> str:

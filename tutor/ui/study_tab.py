@@ -54,10 +54,12 @@ def _colour(mastery: float, attempts: int) -> str:
 
 @dataclass
 class StudyTab:
-    """What the rest of the page may use: the service, and the hidden box holding the current learner."""
+    """What the rest of the page may use: the service, the hidden box holding the current learner, and the tab
+    (whose label the page's language switch sets)."""
 
     service: StudyService
     learner: gr.Textbox
+    tab: gr.Tab | None = None
 
     def record_exposure(self, learner: str, concept: str) -> None:
         """Call from the chat when a learner asks about `concept`: exposure, never mastery."""
@@ -326,4 +328,4 @@ def build_study_tab(
     confirm.click(on_reset, [learner], [progress, feedback, confirm], **private)
     with tab:  # inside the Tab, not directly in the page's gr.Tabs (which warns about non-Tab children)
         gr.api(api_answer, api_name="study_answer")  # type: ignore[attr-defined]  # exported at runtime, not in gradio's __all__
-    return StudyTab(service, learner)
+    return StudyTab(service, learner, tab)
