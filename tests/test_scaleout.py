@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,7 +22,7 @@ from corpus_fixture import build_index
 pytestmark = pytest.mark.slow
 
 ZORBLAX = (
-    "# Zorblax gating\n\n"
+    "# Zorblax gating\n\n## Gating {word} positions\n\n"
     "The zorblax gate rescales the attention scores of each head by the qwertyfold factor for {word} positions "
     "before the softmax. It is a made-up mechanism that tutor's tests use to recognise this document.\n\n"
     "Multi-head attention in the Transformer runs several such heads in parallel.\n"
@@ -93,18 +94,24 @@ def tutor_serve(env: dict[str, str], log: Path) -> Iterator[str]:
         yield url
 
 
-def ask(url: str, question: str = QUESTION) -> str:
-    """One question through the web app's API, as a browser session asks it; the answer's text."""
+def ask(url: str, question: str = QUESTION) -> dict[str, Any]:
+    """One question through the web app's public `/ask` endpoint: the `tutor ask --json` object."""
     from gradio_client import Client
 
-    client = Client(url, verbose=False)
-    chat, _, _ = client.predict(question, [], "beginner", "auto", api_name="/respond")
-    content = chat[-1]["content"]
-    return content if isinstance(content, str) else " ".join(part.get("text", "") for part in content)
+    answer: dict[str, Any] = Client(url, verbose=False).predict(question, "beginner", "auto", [], api_name="/ask")
+    return answer
 
 
-def cites_zorblax(answer: str) -> bool:
-    return "qwertyfold" in answer.lower()
+def cites_zorblax(answer: dict[str, Any]) -> bool:
+    """The answer was built from the zorblax document (it was retrieved, and so could be cited)."""
+    found = [*answer["retrieved"], *answer["citations"]]
+    return any(str(item["reading_id"]).startswith("user-zorblax") for item in found)
+
+
+def zorblax_sections(answer: dict[str, Any]) -> set[str]:
+    """The sections of the zorblax document the answer was built from (the heading holds the changed word)."""
+    found = [*answer["retrieved"], *answer["citations"]]
+    return {str(i["section"]) for i in found if str(i["reading_id"]).startswith("user-zorblax")}
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +143,7 @@ def test_a_running_server_answers_from_another_processs_ingest_and_never_loses_a
 
         [library_file] = settings.library_dir.glob("user-zorblax-*.md")
         library_file.write_text(ZORBLAX.format(word="nearby"), "utf-8")
-        answers: list[str] = []
+        answers: list[dict[str, Any]] = []
         ingesting = threading.Thread(target=tutor, args=(env, "ingest"))
         ingesting.start()
         while ingesting.is_alive():
@@ -144,8 +151,9 @@ def test_a_running_server_answers_from_another_processs_ingest_and_never_loses_a
         ingesting.join()
         answers.append(ask(url))
         missing = [a for a in answers if not cites_zorblax(a)]
-        assert len(answers) >= 3 and not missing, (len(answers), missing[:1])
-        assert "nearby" in answers[-1] and "distant" not in answers[-1]
+        print(f"answers during and after the re-ingest: {len(answers)}, without the document: {len(missing)}")
+        assert len(answers) >= 3 and not missing, (len(answers), [a["retrieved"] for a in missing[:1]])
+        assert zorblax_sections(answers[-1]) == {"Gating nearby positions"}, answers[-1]["retrieved"]
 
 
 def test_two_workers_share_one_chroma_server_and_see_each_others_ingest(chroma_server: str, tmp_path: Path) -> None:
