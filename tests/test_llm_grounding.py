@@ -17,6 +17,7 @@ from tutor.llm.grounding import (
     score_pairs,
     sources_from,
     split_answer,
+    verdict_source,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,8 +72,13 @@ def test_answer_is_split_into_sentences_with_their_markers() -> None:
         "The fix: divide by √d_k [1].",
         "A list item",
     ]
-    sources = sources_from([("Q and K are compared. V is mixed [3].", 1)])
-    assert [(s.text, s.n) for s in sources] == [("Q and K are compared.", 1), ("V is mixed.", 3)]
+    sources = sources_from([("No. Queries and keys are compared. Values are mixed by weight [3].", 1)])
+    assert [(s.text, s.n) for s in sources] == [
+        ("Queries and keys are compared.", 1),
+        ("Values are mixed by weight.", 3),
+    ], "a bare verdict says nothing alone"
+    verdict = verdict_source("不是。更深的普通网络训练误差更高。[2]", "退化问题是过拟合造成的吗？", 2)
+    assert verdict == Source("不是, 退化问题是过拟合造成的.", 2, "zh")
 
 
 @pytest.mark.slow

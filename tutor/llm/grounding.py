@@ -455,7 +455,7 @@ def strip_markers(text: str) -> str:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(\u4e00-\u9fff])|(?<=[。！？])")
-_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|et al|Fig|Eq|Sec|vs|cf|approx|No)\.$", re.I)
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|et al|Fig|Eq|Sec|vs|cf|approx)\.$", re.I)
 
 
 def split_answer(text: str) -> list[str]:
@@ -480,9 +480,23 @@ def sources_from(texts: Sequence[tuple[str, int]]) -> list[Source]:
         for sentence in split_answer(text):
             marked = [int(x) for x in _MARKER_NUMBER.findall(sentence)]
             bare = strip_markers(sentence)
-            if len(bare) >= 4:
+            if len(re.findall(r"[A-Za-z]+|[\u4e00-\u9fff]", bare)) >= 4:  # "No." alone is a verdict, see below
                 out.append(Source(bare, marked[0] if marked else n, detect_language(bare)))
     return out
+
+
+_VERDICT = re.compile(r"^\s*(No|Yes|不是|不会|不能|不对|是的|对)\s*[.,;:!。，；：！]", re.I)
+
+
+def verdict_source(direct: str, question: str, n: int) -> Source | None:
+    """An answer that opens with "No." or "不是。" answers the question itself: the question with that verdict
+    is what a generated "X is not Y" restates, so it is a source to check against (never shown to the model)."""
+    m = _VERDICT.match(strip_markers(direct))
+    if not m or not question.strip():
+        return None
+    asked = re.sub(r"[吗呢]?\s*[?？]*$", "", question.strip())
+    text = f"{m.group(1)}, {asked}."
+    return Source(text, n, detect_language(question))
 
 
 def disagreement(sentence: str, source: str) -> str:

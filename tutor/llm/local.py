@@ -83,6 +83,11 @@ class LocalEngine:
                 _loaded.update(path=path, llm=llm)
             return _loaded["llm"]
 
+    def warm_up(self) -> None:
+        """Assemble (first time only) and load the model; errors wait for the first question to be reported."""
+        with contextlib.suppress(BackendUnavailable):
+            self.llm()
+
     def count_tokens(self, text: str) -> int:
         return len(self.llm().tokenize(text.encode("utf-8"), add_bos=False, special=False))
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 from tutor.answer import AnswerContext, BackendUnavailable
 from tutor.citations import markers_in
 from tutor.config import Settings
-from tutor.llm.grounding import Check, Grounder, strip_markers
+from tutor.llm.grounding import Check, Grounder, strip_markers, verdict_source
 from tutor.llm.guards import Guards, Trip, wrong_language
 from tutor.llm.prompt import Prompt, build_prompt, card_sources
 from tutor.llm.report import Generation
@@ -85,6 +85,12 @@ class GenerativeBackend:
         self.settings = settings
         self.engine = engine
 
+    def warm_up(self) -> None:
+        """Load the model now (a server calls this in the background at start, so the first learner does not wait)."""
+        warm = getattr(self.engine, "warm_up", None)
+        if warm is not None:
+            warm()
+
     def budget(self, level: str) -> int:
         budgets = {str(k): v for k, v in self.settings.llm.level_tokens.items()}
         return min(budgets.get(level, self.settings.llm.max_tokens), self.settings.llm.max_tokens)
@@ -121,7 +127,9 @@ class GenerativeBackend:
         words = WORDS[lang]
         budget = gen.budget
         card = ctx.card
-        grounder = Grounder(self._embeddings(ctx).embed_documents, prompt.sources, ctx.glossary, ctx.question)
+        verdict = verdict_source(card.direct, ctx.question, prompt.sources[0].n if prompt.sources else 1)
+        checked_against = [*prompt.sources, *([verdict] if verdict else [])]
+        grounder = Grounder(self._embeddings(ctx).embed_documents, checked_against, ctx.glossary, ctx.question)
         guards = Guards(prompt.scaffold)
         start = time.perf_counter()
         text = ""

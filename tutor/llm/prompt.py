@@ -22,6 +22,9 @@ LEVEL_NAMES = {
     "en": {"beginner": "beginner", "intermediate": "intermediate", "expert": "expert"},
     "zh": {"beginner": "入门", "intermediate": "进阶", "expert": "专家"},
 }
+# Share of the prompt budget (TUTOR_LLM_PROMPT_TOKENS) a level may use: every prompt token costs first-token
+# time (~80 tokens/s on 2 cores), and a beginner's answer needs the Q&A answer and a quote, not the whole note.
+PROMPT_SHARE = {"beginner": 0.6, "intermediate": 0.8, "expert": 1.0}
 # Suggested length per level, in words (English) or characters (Chinese); the token budget is the hard cap.
 WORDS = {
     "en": {"beginner": 80, "intermediate": 110, "expert": 140},
@@ -80,7 +83,7 @@ def build_prompt(
         lines = "\n".join(f"[{s.n}] {_one_line(s.text)}" for s in kept)
         user = request.render(sources=lines, **values).strip()
         tokens = count_tokens(system) + count_tokens(user) + 12  # chat-template tokens around the two messages
-        if tokens <= max_tokens or len(kept) <= 1:
+        if tokens <= max_tokens * PROMPT_SHARE.get(level, 1.0) or len(kept) <= 1:
             break
         kept.pop()  # the least important source sentence goes first
     scaffold = system + "\n" + request.render(sources="", **{**values, "question": "", "history": ""})
