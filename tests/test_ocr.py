@@ -148,6 +148,9 @@ class OcrCounter:
         pytest.param("错误率 ， 精度 。", "错误率，精度。", id="cjk-punctuation"),
         pytest.param("经验误差 ; 在新样本上 : 泛化", "经验误差;在新样本上:泛化", id="ascii-punctuation-in-chinese"),
         pytest.param("使用 Transformer 模型 的 注意力", "使用 Transformer 模型的注意力", id="latin-term-kept"),
+        pytest.param(
+            "第 2 章 划分为 k 个 子集 ， 约 36.8% 的", "第2章划分为k个子集，约36.8%的", id="numbers-in-chinese"
+        ),
         pytest.param("steepest descent in function space", "steepest descent in function space", id="latin"),
         pytest.param("numerical opti-\nmization\f", "numerical optimization", id="hyphenation"),
         pytest.param("4.4 M-—Regression\n7 ‘Tree boosting", "4.4 M-Regression\n7 Tree boosting", id="specks"),
@@ -197,9 +200,10 @@ def test_image_only_english_pdf_is_read_with_sections_and_pages(tmp_path: Path) 
     pdf = scanned_pdf(tmp_path / "scan.pdf", ENGLISH_SCAN)
     original = digest(pdf)
     assert all(needs_ocr(text, 0.85) for text in read_pdf_pages(pdf))
-    ocr = ocr_in(tmp_path)
+    ocr = ocr_in(tmp_path, "eng+chi_sim", narrow=True)  # what the learner's own documents get
     loaded = load_file(pdf, "pdf", 0.85, ocr=ocr)
     assert ocr.stats.pages_ocr == 3 and loaded.pages == 3
+    assert ocr.langs_used == "eng", "no Chinese on the first page: the rest is read in English only"
     starts = {b.section: b.page for b in reversed(loaded.blocks)}
     assert starts == {"": 1, "1 Introduction": 1, "2 Shrinkage": 2, "2.1 Huber Loss": 3}
     assert all(b.ocr for b in loaded.blocks)
@@ -213,7 +217,9 @@ def test_image_only_chinese_pdf_keeps_its_characters_and_headings(tmp_path: Path
     if not CJK_FONT.exists():
         pytest.skip("needs fonts-wqy-zenhei")
     pdf = scanned_pdf(tmp_path / "chapter.pdf", CHINESE_CHAPTER, font=CJK_FONT, size=36)
-    loaded = load_file(pdf, "pdf", 0.85, ocr=ocr_in(tmp_path, "chi_sim+eng"))
+    ocr = ocr_in(tmp_path, "eng+chi_sim", narrow=True)
+    loaded = load_file(pdf, "pdf", 0.85, ocr=ocr)
+    assert ocr.langs_used == "eng+chi_sim"
     pages = {b.section: sorted({x.page for x in loaded.blocks if x.section == b.section}) for b in loaded.blocks}
     assert pages == {
         "第2章 模型评估与选择": [1],

@@ -5,9 +5,9 @@ page, as many at once as there are cores. Measured on Friedman's 39-page bitmap-
 this costs ~1.5 CPU-seconds a page against ~2.4 for ``ocrmypdf --force-ocr --sidecar`` (which also builds
 a new PDF we do not need), for the same text. The original file is only read.
 
-Text is cached per page under the data dir, keyed by the SHA-256 of the file's bytes, the languages
-and the resolution, so a page is never OCRed twice: not on re-ingest, not after ``tutor remove`` and
-``tutor add`` of the same file, and not by ``tutor sections``.
+Text is cached per page under the data dir (``cache/ocr/<sha256 of the file>/<langs>/p00001-300dpi.txt``),
+keyed by the file's bytes, the languages and the resolution, so a page is never OCRed twice: not on
+re-ingest, not after ``tutor remove`` and ``tutor add`` of the same file, and not by ``tutor sections``.
 """
 
 from __future__ import annotations
@@ -35,10 +35,13 @@ _CJK_GAP = re.compile(
     rf"|(?<=[{_CJK}])[ \t]+(?=[,.;:!?)])"  # 误差 ; → 误差; (tesseract reads full-width punctuation as ASCII)
     rf"|(?<=[{_CJK}][,.;:!?])[ \t]+(?=[{_CJK}])"  # 欠拟合: 学习器 → 欠拟合:学习器
 )
+# A number or a one-letter symbol between Chinese characters: 第 2 章 → 第2章, 分为 k 个 → 分为k个 (words stay apart).
+_CJK_SANDWICH = re.compile(rf"(?<=[{_CJK}])[ \t]+([0-9][0-9.,%]*|[A-Za-z])[ \t]+(?=[{_CJK}])")
 _HYPHENATED = re.compile(r"([a-z])-\n([a-z])")
 _DOUBLE_DASH = re.compile(r"(?<=\w)(?:-[—–]|[—–]-)(?=\w)")
 _HEADING_SPECK = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3}\.?\s+)[‘’'`\"“”,.]+(?=[A-Z])", re.M)
 _CJK_CHAR = re.compile(rf"[{_CJK}]")
+_CJK_LANGS = {"chi_sim", "chi_tra", "chi_sim_vert", "chi_tra_vert", "jpn", "jpn_vert", "kor", "kor_vert"}
 _MIN_SCAN_PPI = 150  # scans below this are rendered at the configured resolution all the same
 
 
@@ -51,6 +54,7 @@ def clean_ocr_text(text: str) -> str:
     """
     text = text.replace("\f", "").replace("\r", "")
     text = _CJK_GAP.sub("", _CJK_GAP.sub("", text))  # twice: "误差 ; 在" needs the first gap gone to see the second
+    text = _CJK_SANDWICH.sub(r"\1", text)
     text = _HYPHENATED.sub(r"\1\2", text)
     text = _DOUBLE_DASH.sub("-", text)  # "M-—Regression": one hyphen read twice
     text = _HEADING_SPECK.sub(r"\1", text)  # "7 ‘Tree boosting": a speck before a heading's first letter
@@ -73,7 +77,8 @@ def langs_for(settings: Settings, reading_title: str | None = None) -> str:
 
     An explicit TUTOR_OCR_LANGS wins. Otherwise a known reading is read in its own script (a CJK title in
     the reading list means a Chinese book: chi_sim+eng; else eng, which is twice as fast as eng+chi_sim and
-    does not turn maths into stray Chinese characters), and the learner's own documents in eng+chi_sim.
+    does not turn maths into stray Chinese characters), and the learner's own documents in eng+chi_sim
+    (narrowed to eng by `PageOcr` when their first OCRed page has no Chinese on it).
     """
     if settings.ocr.langs:
         return settings.ocr.langs
@@ -102,9 +107,12 @@ class PageOcr:
         cache_dir: Path | None = None,
         page_timeout: float = 180.0,
         enabled: bool = True,
+        narrow: bool = False,
         progress: OcrProgress | None = None,
     ) -> None:
         self.langs = langs
+        self.narrow = narrow  # read a document without Chinese in the Latin-script languages only
+        self.langs_used = langs
         self.jobs = jobs or _cores()
         self.dpi = dpi
         self.cache_dir = cache_dir
@@ -125,6 +133,7 @@ class PageOcr:
             cache_dir=settings.ocr_cache_dir,
             page_timeout=o.page_timeout,
             enabled=o.enabled,
+            narrow=o.langs is None and reading_title is None,
             progress=progress,
         )
 
@@ -158,39 +167,66 @@ class PageOcr:
 
         `scan_ppi` gives the resolution of a page's scanned image where known: such a page is rendered at
         that resolution, not above it (upsampling a 200-dpi scan to 300 made tesseract misread 3 of 150
-        Chinese characters that it read perfectly at 200).
+        Chinese characters that it read perfectly at 200). With `narrow`, the first page is read in all the
+        languages and, when it has no Chinese on it, the rest in the Latin-script ones only.
         """
         started = time.perf_counter()
-        folder = self._cache_folder(path)
+        folder = self.cache_dir / _file_sha256(path) if self.cache_dir else None
+        ppi = scan_ppi or {}
+        wanted = sorted(set(pages))
+        latin = "+".join(lang for lang in self.langs.split("+") if lang not in _CJK_LANGS) or self.langs
+        narrowing = self.narrow and latin != self.langs and len(wanted) > 1
+        candidates = [self.langs, latin] if narrowing else [self.langs]
+        uncached = [
+            p for p in wanted if all(self._cached(folder, p, self.dpi_for(ppi.get(p)), lg) is None for lg in candidates)
+        ]
+        run = _Run(self.progress, len(uncached))
+        texts: dict[int, str] = {}
+        langs = self.langs
+        if narrowing:
+            texts |= self._read(path, folder, wanted[:1], ppi, self.langs, run)
+            if not looks_chinese(texts.get(wanted[0], "")):
+                langs = latin
+            wanted = wanted[1:]
+        texts |= self._read(path, folder, wanted, ppi, langs, run)
+        run.close()
+        self.langs_used = langs
+        self.stats.seconds += time.perf_counter() - started
+        return texts
+
+    def _cached(self, folder: Path | None, page: int, dpi: int, langs: str) -> str | None:
+        target = folder / langs / f"p{page:05d}-{dpi}dpi.txt" if folder else None
+        return target.read_text("utf-8") if target is not None and target.is_file() else None
+
+    def _read(
+        self, path: Path, folder: Path | None, pages: list[int], ppi: Mapping[int, float], langs: str, run: _Run
+    ) -> dict[int, str]:
         texts: dict[int, str] = {}
         todo: list[tuple[int, int]] = []
-        for page in sorted(set(pages)):
-            dpi = self.dpi_for((scan_ppi or {}).get(page))
-            cached = folder / f"p{page:05d}-{dpi}dpi.txt" if folder else None
-            if cached is not None and cached.is_file():
-                texts[page] = cached.read_text("utf-8")
+        for page in pages:
+            dpi = self.dpi_for(ppi.get(page))
+            if (cached := self._cached(folder, page, dpi, langs)) is not None:
+                texts[page] = cached
                 self.stats.pages_cached += 1
             else:
                 todo.append((page, dpi))
-        if todo:
-            if self.progress:
-                self.progress(0, len(todo))
-            with ThreadPoolExecutor(max_workers=min(self.jobs, len(todo))) as pool:
-                futures = {pool.submit(self._ocr_page, path, page, dpi): (page, dpi) for page, dpi in todo}
-                for done, future in enumerate(as_completed(futures), start=1):
-                    page, dpi = futures[future]
-                    try:
-                        text = clean_ocr_text(future.result())
-                    except OcrPageError as exc:
-                        self.stats.failures.append(f"page {page}: {exc}")
-                    else:
-                        texts[page] = text
-                        self.stats.pages_ocr += 1
-                        if folder is not None:
-                            _write_atomic(folder / f"p{page:05d}-{dpi}dpi.txt", text)
-                    if self.progress:
-                        self.progress(done, len(todo))
-        self.stats.seconds += time.perf_counter() - started
+        if not todo:
+            return texts
+        run.begin()
+        with ThreadPoolExecutor(max_workers=min(self.jobs, len(todo))) as pool:
+            futures = {pool.submit(self._ocr_page, path, page, dpi, langs): (page, dpi) for page, dpi in todo}
+            for future in as_completed(futures):
+                page, dpi = futures[future]
+                try:
+                    text = clean_ocr_text(future.result())
+                except OcrPageError as exc:
+                    self.stats.failures.append(f"page {page}: {exc}")
+                else:
+                    texts[page] = text
+                    self.stats.pages_ocr += 1
+                    if folder is not None:
+                        _write_atomic(folder / langs / f"p{page:05d}-{dpi}dpi.txt", text)
+                run.step()
         return texts
 
     def dpi_for(self, scan_ppi: float | None) -> int:
@@ -199,12 +235,7 @@ class PageOcr:
             return round(scan_ppi)
         return self.dpi
 
-    def _cache_folder(self, path: Path) -> Path | None:
-        if self.cache_dir is None:
-            return None
-        return self.cache_dir / _file_sha256(path) / self.langs
-
-    def _ocr_page(self, path: Path, page: int, dpi: int) -> str:
+    def _ocr_page(self, path: Path, page: int, dpi: int, langs: str) -> str:
         """Render one page to a greyscale image and read it; the image lives in a private temp dir."""
         # One thread per tesseract: pages already run in parallel, and its OpenMP threads only contend.
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
@@ -217,10 +248,38 @@ class PageOcr:
                 self.page_timeout,
             )  # fmt: skip
             return _run(
-                ["tesseract", str(image.with_suffix(".pgm")), "stdout", "-l", self.langs, "--dpi", str(dpi)],
+                ["tesseract", str(image.with_suffix(".pgm")), "stdout", "-l", langs, "--dpi", str(dpi)],
                 env,
                 self.page_timeout,
             )
+
+
+class _Run:
+    """Progress over one read: (0, total) before the first page is OCRed, then one step per page."""
+
+    def __init__(self, progress: OcrProgress | None, total: int) -> None:
+        self.progress, self.total, self.done, self.started = progress, total, 0, False
+
+    def begin(self) -> None:
+        if self.progress and not self.started and self.total:
+            self.progress(0, self.total)
+        self.started = True
+
+    def step(self) -> None:
+        self.done = min(self.done + 1, self.total)
+        if self.progress and self.total:
+            self.progress(self.done, self.total)
+
+    def close(self) -> None:
+        if self.progress and self.started and self.done < self.total:
+            self.progress(self.total, self.total)
+
+
+def looks_chinese(text: str) -> bool:
+    """Enough Chinese on a page to read the document in Chinese (a stray 了 in an English formula is not)."""
+    cjk = len(_CJK_CHAR.findall(text))
+    letters = sum(c.isalpha() for c in text)
+    return cjk >= 5 and cjk >= 0.1 * letters
 
 
 class OcrPageError(Exception):
