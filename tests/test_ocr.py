@@ -378,3 +378,12 @@ def test_missing_tools_are_named_with_the_command_that_installs_them(
     message = str(caught.value)
     assert "scan.pdf: no text layer" in message
     assert "`sudo apt-get install tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng poppler-utils`" in message
+
+
+def test_ocr_switched_off_is_reported_not_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TUTOR_OCR_ENABLED", "false")
+    ocr = PageOcr.from_settings(Settings())
+    pdf = scanned_pdf(tmp_path / "scan.pdf", ENGLISH_SCAN[:1])
+    with pytest.raises(DocumentError, match="OCR is switched off"):
+        load_file(pdf, "pdf", 0.85, ocr=ocr)
+    assert ocr.stats.pages_ocr == 0
