@@ -219,7 +219,7 @@ class LlmSettings(_Group):
         default=800, ge=200, description="Most prompt tokens handed to the model (small models echo long prompts)."
     )
     min_grounding: float = Field(
-        default=0.6,
+        default=0.5,
         ge=0,
         le=1,
         description="Share of generated sentences that must be supported by the sources; below it the learner "

@@ -17,6 +17,10 @@ class OpenAIBackend(GenerativeBackend):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings, ServerEngine(settings))
+        self.description = (
+            f"LLM server {settings.llm.base_url} ({settings.llm.model}); every generated sentence is checked "
+            "against the sources, and the study card follows"
+        )
 
 
 class LocalBackend(GenerativeBackend):
@@ -25,7 +29,13 @@ class LocalBackend(GenerativeBackend):
     name = "local"
 
     def __init__(self, settings: Settings) -> None:
-        super().__init__(settings, LocalEngine(settings))
+        engine = LocalEngine(settings)
+        super().__init__(settings, engine)
+        size = "a small model that can be wrong" if engine.packaged else "a local model that can be wrong"
+        self.description = (
+            f"{engine.label} on this machine ({size}); every generated sentence is checked against the sources, "
+            "and the study card follows"
+        )
 
 
 BACKENDS: dict[str, Callable[[Settings], GenerativeBackend]] = {"openai": OpenAIBackend, "local": LocalBackend}

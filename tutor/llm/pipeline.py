@@ -215,10 +215,10 @@ def sentence_end(text: str, start: int) -> int | None:
         rest = text[end:]
         if re.match(r"\s*\[\d{0,2}$", rest):
             return None  # a marker is still being written
+        if not strip_markers(text[start:end]).strip() or re.fullmatch(r"\s*\d{1,2}\.", text[start:end]):
+            continue  # a blank line or a list number before the sentence
         if m.group(0) in "。！？\n":
-            if rest or m.group(0) == "\n":
-                return end if strip_markers(text[start:end]) else None
-            return None
+            return end if rest or m.group(0) == "\n" else None
         if re.match(r"\s+[A-Z0-9“\"(\u4e00-\u9fff]", rest) and not re.search(
             r"\b(?:e\.g|i\.e|et al|vs|Fig|Eq|Sec)\.$", text[start : start + m.end()], re.I
         ):
