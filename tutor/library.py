@@ -373,7 +373,10 @@ def _add_recognised(
     os.replace(staged, _target(settings, doc_id, path))
     note = "added as your own document"
     if matched is not None:
-        note += f" (it mentions {matched.id}'s title, but that reading is a {matched.format} file)"
+        note += (
+            f"; it mentions {matched.id}'s title, but that reading is a {matched.format} file. If it is a copy "
+            f"of the reading, `tutor remove {doc_id}` and `tutor add {path} --as {matched.id}`"
+        )
     return AddResult(path, doc_id, "added", note)
 
 
