@@ -174,6 +174,20 @@ def test_question_off_the_path_is_refused_and_points_to_the_nearest_readings(tut
     assert not chinese.covered and "没有涵盖" in chinese.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        pytest.param("How do I plant an apple tree in my garden?", id="tree"),
+        pytest.param("What is the attention span of a goldfish?", id="attention"),
+        pytest.param("What is the best transformer for my guitar amp?", id="transformer"),
+        pytest.param("如何提高注意力，上课不走神？", id="注意力"),
+        pytest.param("浏览器缓存怎么清理？", id="缓存"),
+    ],
+)
+def test_everyday_words_the_field_shares_do_not_make_a_question_on_topic(tutor: Tutor, question: str) -> None:
+    assert not tutor.ask(question).covered
+
+
 def test_planted_instructions_in_a_document_are_only_quoted(tutor: Tutor) -> None:
     answer = tutor.ask("What does the KV cache store during decoding?")
     hostile = [c for c in answer.citations if c.reading_id == "user-serving-notes"]

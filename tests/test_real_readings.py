@@ -42,15 +42,18 @@ def test_sections_and_pages_match_the_real_papers(name: str, section: str, page:
     assert starts[section] == page
 
 
-def test_reading_list_pages_match_the_real_papers(readings: ReadingList) -> None:
+@pytest.mark.slow
+def test_reading_list_pages_match_the_real_papers(readings: ReadingList, ocr: PageOcr) -> None:
     """Every section page in corpus/readings.toml for a file we have is where that section starts or runs."""
     checked = 0
     for reading in readings.readings:
         path = READINGS_RAW / f"{reading.id}.pdf"
         if not path.exists() or all(section.page is None for section in reading.sections):
             continue
+        if reading.id == "friedman2001-gbm" and not ocr.available:
+            continue  # bitmap fonts: readable only with OCR
         pages: dict[str, set[int]] = {}
-        for block in load_file(path, "pdf", 0.85).blocks:
+        for block in load_file(path, "pdf", 0.85, ocr=ocr).blocks:
             pages.setdefault(block.section.lower(), set()).add(block.page)
         for section in reading.sections:
             if section.page is None:

@@ -37,7 +37,7 @@ WORDS = {
         "beginner": "beginner",
         "intermediate": "intermediate",
         "expert": "expert",
-        "ask_about": "What does “{title}” explain in {section}?",
+        "ask_about": "What does {section} of “{title}” explain?",
     },
     "zh": {
         "background": "背景",
@@ -48,7 +48,7 @@ WORDS = {
         "beginner": "入门",
         "intermediate": "进阶",
         "expert": "专家",
-        "ask_about": "《{title}》的 {section} 讲了什么？",
+        "ask_about": "《{title}》中“{section}”一节讲了什么？",
     },
 }
 EVIDENCE_MIN = 0.35  # cosine between a quoted sentence and what it supports, below which it is not quoted
@@ -199,8 +199,8 @@ class CardMaker:
         if facet is None:
             return None
         cfg = self.settings.retrieval
-        if retrieval.follow_up:
-            return facet if facet.score >= cfg.follow_up_facet else None
+        if retrieval.follow_up:  # the concept is settled; the best pair on it answers unless it is far off
+            return facet if facet.score >= cfg.follow_up_facet - 0.15 else None
         return facet if facet.similarity >= cfg.facet_similarity else None
 
     def _cite_place(self, book: CitationBook, place: Pointer, quote: Sentence | None) -> int:
@@ -282,7 +282,7 @@ class CardMaker:
         for s in found:
             if s.is_note and (s.meta.get("lang") != lang or str(s.meta.get("section")) in _SKIPPED_NOTE_SECTIONS):
                 continue
-            if not s.is_note and lang == "zh":
+            if not s.is_note and lang == "zh" and s.meta.get("lang") != "zh":
                 continue  # English sentences are evidence for a Chinese answer, not the answer
             bonus = 0.04 * min(2, len(key_terms & set(tokenize(s.text))))
             if s.is_note and s.meta.get("level") == level:
@@ -378,7 +378,9 @@ class CardMaker:
     def _question_about(self, reading_id: str, section: str, lang: str, asked: set[str]) -> str:
         """A question from the tutor's Q&A that this reading (ideally this section) answers."""
         candidates = [
-            p for p in self.facets.pairs if p.lang == lang and p.source.id == reading_id and p.key not in asked
+            p
+            for p in self.facets.pairs
+            if p.lang == lang and p.source.id == reading_id and p.key not in asked and p.id != OVERVIEW
         ]
         exact = [p for p in candidates if p.source.section == section]
         chosen = (exact or candidates)[:1]

@@ -189,6 +189,13 @@ class RetrievalSettings(_Group):
         le=2,
         description="Score a Q&A pair on the previous answer's concept needs for the question to be its follow-up.",
     )
+    follow_up_on_topic: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="Share of a follow-up's own words that the previous concept's notes and Q&A use; below it the "
+        "question is about something else ('那我上课注意力不集中…' after residual connections).",
+    )
     follow_up_margin: float = Field(
         default=0.05,
         ge=0,

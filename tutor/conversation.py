@@ -12,10 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tutor.text import CJK, detect_language
+from tutor.text import detect_language, words_in
 
 _BACK_REFERENCE_EN = re.compile(
-    r"^\s*(?:and|but|so|then|also|ok(?:ay)?|what about|how about|why|how come|is that|does that|can you)\b"
+    r"^\s*(?:and|but|so|then|also|what about|how about|why|how come)\b"
     r"|\b(?:it|its|this|that|these|those|they|them|there|such|the same|above|previous|earlier)\b",
     re.I,
 )
@@ -24,7 +24,7 @@ _BACK_REFERENCE_ZH = re.compile(
 )
 _PRONOUN_EN = re.compile(r"\b(?:it|its|this|that|these|those|they|them|the same)\b", re.I)
 _PRONOUN_ZH = re.compile(r"它|这个|这种|这样|这些|那个|那种|那些|上面|刚才|前面说的")
-_SHORT = {"en": 5, "zh": 8}  # words / CJK characters: shorter than this and no topic of its own is ellipsis
+_SHORT_WORDS = 5  # Latin words plus CJK characters / 2
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,12 @@ class Turn:
 
 
 def refers_back(question: str) -> bool:
-    """Does the question point at something said before ("why does that help?", "那为什么…", "and for BERT?")?"""
-    lang = detect_language(question)
-    if lang == "zh":
-        short = len(CJK.findall(question)) < _SHORT["zh"]
-        return bool(_BACK_REFERENCE_ZH.search(question)) or short
-    return bool(_BACK_REFERENCE_EN.search(question)) or len(question.split()) < _SHORT["en"]
+    """Does the question point at something said before ("why does that help?", "那为什么…", "and for BERT?")?
+
+    Also any very short question ("学习率呢？", "how big?"): too short to name a topic of its own.
+    """
+    pattern = _BACK_REFERENCE_ZH if detect_language(question) == "zh" else _BACK_REFERENCE_EN
+    return bool(pattern.search(question)) or words_in(question) < _SHORT_WORDS
 
 
 def points_back(question: str) -> bool:

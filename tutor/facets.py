@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
 from tutor.glossary import Glossary
+from tutor.lexical import Bm25
 from tutor.notes import NoteFile
 from tutor.qa import QA, Pointer
 from tutor.text import tokenize
@@ -61,6 +61,9 @@ def overview_pairs(notes: Sequence[NoteFile], glossary: Glossary) -> list[QA]:
             if term is not None:
                 names.extend([term.en, *term.variants[:1]] if note.lang == "en" else term.zh[:2])
         what = [f"什么是{n}？" if note.lang == "zh" else f"What is {n}?" for n in names[:2]]
+        overview = next((note.sections[k] for k in ("beginner", "intermediate", "expert") if note.sections.get(k)), "")
+        if len(overview) < 20:
+            continue  # a note without level sections has no overview to give
         pointer = note.readings[0] if note.readings else {"id": note.id, "section": note.title}
         pairs.append(
             QA(
@@ -68,7 +71,7 @@ def overview_pairs(notes: Sequence[NoteFile], glossary: Glossary) -> list[QA]:
                 q=note.title if len(note.title) >= 8 else f"{note.title} · {names[0]}",
                 also=list(dict.fromkeys([*names[1:], *what]))[:6],
                 kind="what",
-                a=note.sections.get("beginner", note.title),
+                a=overview,
                 deeper="",
                 source=Pointer(
                     id=str(pointer["id"]),
@@ -94,23 +97,22 @@ class FacetIndex:
 
     @cached_property
     def _phrasings(self) -> tuple[np.ndarray, np.ndarray]:
-        """(matrix of every phrasing, index of the pair each row belongs to)."""
+        """(matrix of every phrasing, the row where each pair's phrasings start)."""
         texts: list[str] = []
-        owner: list[int] = []
-        for i, pair in enumerate(self.pairs):
-            for phrasing in [pair.q, *pair.also]:
-                texts.append(phrasing)
-                owner.append(i)
-        return self.cache.matrix(texts), np.asarray(owner, dtype=np.int64)
+        starts: list[int] = []
+        for pair in self.pairs:
+            starts.append(len(texts))
+            texts.extend([pair.q, *pair.also])
+        return self.cache.matrix(texts), np.asarray(starts, dtype=np.int64)
 
     @cached_property
     def _answers(self) -> np.ndarray:
         return self.cache.matrix([p.a for p in self.pairs])
 
     @cached_property
-    def _bm25(self) -> BM25Okapi | None:
+    def _bm25(self) -> Bm25 | None:
         docs = [tokenize(f"{p.search_text}\n{p.a}") for p in self.pairs]
-        return BM25Okapi(docs) if any(docs) else None
+        return Bm25(docs) if any(docs) else None
 
     @cached_property
     def _terms(self) -> tuple[list[frozenset[str]], list[frozenset[str]]]:
@@ -125,6 +127,27 @@ class FacetIndex:
         return questions, answers
 
     @cached_property
+    def _term_column(self) -> dict[str, int]:
+        q_terms, a_terms = self._terms
+        keys = sorted(set().union(*q_terms, *a_terms)) if self.pairs else []
+        return {k: i for i, k in enumerate(keys)}
+
+    @cached_property
+    def _term_matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs × field terms: 1 where the pair's question (first) or answer (second) names the term."""
+        q_terms, a_terms = self._terms
+        shape = (len(self.pairs), max(1, len(self._term_column)))
+        in_question, in_answer = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+        for i, (q, a) in enumerate(zip(q_terms, a_terms, strict=True)):
+            in_question[i, [self._term_column[t] for t in q]] = 1.0
+            in_answer[i, [self._term_column[t] for t in a]] = 1.0
+        return in_question, in_answer
+
+    @cached_property
+    def _kinds(self) -> np.ndarray:
+        return np.asarray([_KIND_INTENT.get(p.kind, "") for p in self.pairs], dtype=object)
+
+    @cached_property
     def _is_overview(self) -> np.ndarray:
         return np.asarray([p.id == OVERVIEW for p in self.pairs], dtype=np.float32)
 
@@ -132,7 +155,7 @@ class FacetIndex:
         return frozenset(m.term.key for m in self.glossary.matches_in(text) if not m.everyday)
 
     def warm_up(self) -> None:
-        _ = self._phrasings, self._answers, self._bm25, self._terms
+        _ = self._phrasings, self._answers, self._bm25, self._term_matrix, self._kinds, self._is_overview
 
     def answer_vector(self, pair: QA) -> np.ndarray:
         row: np.ndarray = self._answers[self._index[pair.key]]
@@ -171,32 +194,27 @@ class FacetIndex:
         """
         if not self.pairs:
             return []
-        matrix, owner = self._phrasings
-        phrase_sims = matrix @ vector
-        best = np.full(len(self.pairs), -1.0, dtype=np.float32)
-        np.maximum.at(best, owner, phrase_sims)
+        matrix, starts = self._phrasings
+        best = np.maximum.reduceat(matrix @ vector, starts)  # each pair's phrasings are contiguous rows
         answer_sims = self._answers @ vector
         lexical = np.zeros(len(self.pairs), dtype=np.float32)
         if self._bm25 is not None and tokens:
-            raw = np.asarray(self._bm25.get_scores(list(tokens)), dtype=np.float32)
+            raw = self._bm25.scores(list(tokens))
             if raw.max() > 0:
                 lexical = raw / raw.max()
         scores = best + ANSWER_WEIGHT * answer_sims + LEXICAL_WEIGHT * lexical
         if terms:
-            wanted = frozenset(terms)
-            q_terms, a_terms = self._terms
-            scores += np.asarray(
-                [
-                    (TERM_WEIGHT * len(wanted & q) + ANSWER_TERM_WEIGHT * len(wanted & a)) / len(wanted)
-                    for q, a in zip(q_terms, a_terms, strict=True)
-                ],
-                dtype=np.float32,
-            )
-        intents = {kind for kind, pattern in _INTENTS.items() if pattern.search(question)}
+            wanted = list(dict.fromkeys(terms))
+            in_question, in_answer = self._term_matrix
+            columns = [self._term_column[t] for t in wanted if t in self._term_column]
+            if columns:
+                scores += (
+                    TERM_WEIGHT * in_question[:, columns].sum(axis=1)
+                    + ANSWER_TERM_WEIGHT * in_answer[:, columns].sum(axis=1)
+                ) / len(wanted)
+        intents = [kind for kind, pattern in _INTENTS.items() if pattern.search(question)]
         if intents:
-            scores += np.asarray(
-                [INTENT_WEIGHT if _KIND_INTENT.get(p.kind) in intents else 0.0 for p in self.pairs], dtype=np.float32
-            )
+            scores += INTENT_WEIGHT * np.isin(self._kinds, intents)
         scores -= OVERVIEW_PENALTY * self._is_overview
         for key in penalise:
             if key in self._index:

@@ -18,7 +18,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from tutor.config import Settings
 from tutor.errors import DocumentError
-from tutor.library import drop_backups, list_library
+from tutor.library import drop_backups, list_library, own_title
 from tutor.loaders import Block, LoadedDocument, load_file
 from tutor.notes import NoteFile, find_note_files, level_of_heading
 from tutor.ocr import fingerprint as ocr_fingerprint
@@ -87,6 +87,13 @@ class SilentReporter:
 # ------------------------------------------------------------------------------------------ sources
 
 
+def _written_in(text: str) -> str:
+    """A chunk's language from its own characters: a Chinese textbook's pages are Chinese whatever the file."""
+    visible = [ch for ch in text if not ch.isspace()]
+    cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in visible)
+    return "zh" if visible and cjk >= 0.3 * len(visible) else "en"
+
+
 def _detect_lang(text: str) -> str:
     cjk = sum("\u4e00" <= c <= "\u9fff" for c in text[:4000])
     return "zh" if cjk > 50 else "en"
@@ -105,7 +112,7 @@ def discover_sources(settings: Settings, readings: ReadingList) -> list[Source]:
                 Source(
                     f.doc_id,
                     f.doc_id,
-                    f.path.stem.removeprefix("user-").replace("-", " "),
+                    own_title(f.doc_id),
                     f.path,
                     f.format,
                     "user",
@@ -172,7 +179,7 @@ def make_chunks(source: Source, loaded: LoadedDocument, doc_hash: str, settings:
             "role": role,
             "ocr": block.ocr,
             "stage": source.stage,
-            "lang": source.lang,
+            "lang": source.lang if source.kind == "note" else _written_in(text),
             "level": level_of_heading(block.section) if source.kind == "note" else "",
         }
         # The header line helps both the embedding and BM25 find a passage by its section name.

@@ -19,20 +19,22 @@ from typing import Any
 
 import numpy as np
 from langchain_core.documents import Document
-from rank_bm25 import BM25Okapi
 
 from tutor.catalog import CatalogHit, ReadingCatalog
 from tutor.config import Settings
 from tutor.conversation import Turn, points_back, refers_back
-from tutor.facets import FacetHit, FacetIndex
+from tutor.facets import OVERVIEW, FacetHit, FacetIndex
 from tutor.glossary import Glossary, Match
 from tutor.ingest import chunk_body
+from tutor.lexical import Bm25
 from tutor.roles import NEVER_QUOTED, QUOTABLE
 from tutor.store import Store
 from tutor.text import content_words, detect_language, tokenize
 from tutor.vectors import normalise
 
+_EMBEDDED_KEPT = 512
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _CJK_FUNCTION = set("的了是吗呢么和与在有也都就还很把被让给对从向为这那哪什怎如何吧啊呀")
 # Questions that ask for what is usually kept out of answers: appendix, figures, tables, code.
 _ASKS_FOR_EXTRAS = re.compile(
@@ -104,12 +106,28 @@ class Vocabulary:
     def __init__(self, texts: Sequence[str]) -> None:
         self.words: set[str] = set()
         self.chars: set[str] = set()
+        self.pairs: set[str] = set()  # Chinese character bigrams: single characters are shared too widely
         for text in texts:
             self.words.update(content_words(text))
             self.chars.update(_CJK_CHAR.findall(text))
+            for run in _CJK_RUN.findall(text):
+                self.pairs.update(run[i : i + 2] for i in range(len(run) - 1))
 
     def knows(self, word: str) -> bool:
         return word in self.words or (word.endswith("s") and word[:-1] in self.words)
+
+    def share_known(self, question: str) -> float:
+        """Share of the question's content words and Chinese bigrams this vocabulary uses (1.0 when it has none)."""
+        words = content_words(question)
+        pairs = [
+            run[i : i + 2]
+            for run in _CJK_RUN.findall(_CJK_ELLIPSIS.sub(" ", question))
+            for i in range(len(run) - 1)
+        ]
+        if not words and not pairs:
+            return 1.0
+        known = sum(self.knows(w) for w in words) + sum(p in self.pairs for p in pairs)
+        return known / (len(words) + len(pairs))
 
     def foreign(self, question: str) -> tuple[int, int]:
         """(unknown words and characters, all content words and characters) in the question."""
@@ -222,29 +240,50 @@ class Retriever:
         self.catalog = catalog
         self._lock = threading.Lock()  # the web app retrieves from many threads at once
         self._bm25_key: tuple[str, ...] | None = None
-        self._bm25: BM25Okapi | None = None
+        self._bm25: Bm25 | None = None
         self._docs: list[Document] = []
         self._vocabulary = Vocabulary([])
+        self._embedded: dict[str, np.ndarray] = {}
+        self._topic_words: dict[tuple[str, str], Vocabulary] = {}
         self.sentence_index = SentenceIndex(store)
 
     # ------------------------------------------------------------------------------------------ pieces
 
     def embed(self, text: str) -> np.ndarray:
-        return normalise(np.asarray(self.store.embeddings.embed_query(text), dtype=np.float32))
+        """The question's embedding; the last few hundred are remembered (starter questions are asked often)."""
+        with self._lock:
+            found = self._embedded.get(text)
+        if found is None:
+            found = normalise(np.asarray(self.store.embeddings.embed_query(text), dtype=np.float32))
+            with self._lock:
+                self._embedded[text] = found
+                while len(self._embedded) > _EMBEDDED_KEPT:
+                    self._embedded.pop(next(iter(self._embedded)))
+        return found
 
-    def _lexical_index(self) -> tuple[BM25Okapi | None, list[Document]]:
+    def _lexical_index(self) -> tuple[Bm25 | None, list[Document]]:
         """BM25 over every committed passage, rebuilt only when the committed set changes."""
         key = tuple(self.store.manifest.committed_hashes)
         with self._lock:
             if key != self._bm25_key:
                 where = {"$and": [{"kind": {"$ne": "sentence"}}, {"role": {"$nin": sorted(NEVER_QUOTED)}}]}
                 self._docs = self.store.chunks(where)
-                self._bm25 = BM25Okapi([tokenize(d.page_content) for d in self._docs]) if self._docs else None
+                self._bm25 = Bm25([tokenize(d.page_content) for d in self._docs]) if self._docs else None
                 own = [f"{p.search_text} {p.a} {p.deeper}" for p in self.facet_index.pairs]
                 own += [" ".join([t.en, *t.zh, *t.variants, t.def_en, t.def_zh]) for t in self.glossary.terms]
-                self._vocabulary = Vocabulary([d.page_content for d in self._docs] + own)
+                # Body text only: GPT-2's appendix of generated samples talks about pizza and bread.
+                prose = [d.page_content for d in self._docs if d.metadata.get("role", "body") in QUOTABLE]
+                self._vocabulary = Vocabulary(prose + own)
                 self._bm25_key = key
             return self._bm25, self._docs
+
+    def topic_vocabulary(self, note: str, lang: str) -> Vocabulary:
+        """The words the tutor uses about one concept: its Q&A pairs and overview, in the learner's language."""
+        key = (note, lang)
+        if key not in self._topic_words:
+            pairs = [p for p in self.facet_index.pairs if p.note == note and p.lang == lang]
+            self._topic_words[key] = Vocabulary([f"{p.search_text} {p.a} {p.deeper}" for p in pairs])
+        return self._topic_words[key]
 
     def vocabulary(self) -> Vocabulary:
         self._lexical_index()
@@ -270,7 +309,7 @@ class Retriever:
         tokens = tokenize(query)
         if bm25 is None or not tokens:
             return []
-        scores = bm25.get_scores(tokens)
+        scores = bm25.scores(tokens)
         ranked = np.argsort(-scores)[: self.settings.retrieval.candidates]
         return [docs[i] for i in ranked if scores[i] > 0]
 
@@ -364,29 +403,34 @@ class Retriever:
         previous_vector: np.ndarray | None = None
         if previous and previous.topic and refers_back(question) and not foreign:
             previous_vector = self.embed(previous.question)
-            seen = {previous.facet} if previous.facet else set()
+            # Neither the answer just given nor the concept's overview: a follow-up asks for something new.
+            seen = {previous.facet, f"{previous.topic}#{lang}:{OVERVIEW}"} - {""}
             concept = {previous.topic}
-            within = _best_of(
-                self.facet_index.search(vector, own_tokens, lang, notes=concept, penalise=seen, question=question),
-                self.facet_index.search(
+            # Whether a pair on the previous concept fits is judged on the new question alone (the old
+            # question would make anything fit); which pair fits best, with the old question's help.
+            alone = self.facet_index.search(vector, own_tokens, lang, notes=concept, penalise=seen, question=question)
+            fits = bool(alone) and alone[0].score >= cfg.follow_up_facet
+            topic_words = self.topic_vocabulary(previous.topic, lang)
+            on_topic = topic_words.share_known(question) >= cfg.follow_up_on_topic
+            # A field term the previous concept never uses starts a new topic ("Transformer 的 decoder…"
+            # after negative sampling); one it does use ("学习率呢？" after the Transformer's optimizer) does not.
+            new_terms = [m for m in matches if not m.everyday and not topic_words.share_known(m.form) >= 1.0]
+            if points_back(question) and not new_terms:  # "它的计算复杂度是多少？": the pronoun names the topic
+                follow_up = bool(alone) and alone[0].score >= cfg.follow_up_facet - 0.15
+            elif new_terms:
+                follow_up = fits and alone[0].score >= (facets[0].score if facets else 0.0) - cfg.follow_up_margin
+            else:
+                follow_up = on_topic and (fits or is_ellipsis(question))
+            if follow_up:
+                combined = self.facet_index.search(
                     normalise(vector + previous_vector),
                     own_tokens,
                     lang,
                     notes=concept,
                     penalise=seen,
                     question=question,
-                ),
-            )
-            fits = bool(within) and within[0].score >= cfg.follow_up_facet
-            strong = any(not m.everyday for m in matches)
-            if points_back(question):
-                follow_up = fits
-            elif strong:
-                follow_up = fits and within[0].score >= (facets[0].score if facets else 0.0) - cfg.follow_up_margin
-            else:
-                follow_up = fits or is_ellipsis(question)
-            if follow_up:
-                facets = within if fits else []
+                )
+                facets = _best_of(alone, combined) if fits else combined
 
         query, search_vector, search_matches = question, vector, matches
         if follow_up and previous is not None and previous_vector is not None:
@@ -455,6 +499,10 @@ class Retriever:
         )
 
 
+# Chinese words that ask without naming anything: "那有多大？", "具体怎么做的呢？", "能举个例子吗？".
+_CJK_ELLIPSIS = re.compile(
+    r"[那么为什怎样还有呢吗吧啊所以然后具体能举个例子说明一下再详细讲讲这它是的呀多大少几哪个种些其会要该和与又也都就才很更最谁何做呢]"
+)
 _ELLIPSIS_WORDS = frozenset(
     [
         "and",
@@ -493,7 +541,7 @@ def is_ellipsis(question: str) -> bool:
     """A question with no content of its own: "why?", "and then?", "具体呢？", "能举个例子吗？"."""
     words = [w for w in tokenize(question) if w not in _ELLIPSIS_WORDS]
     cjk = re.sub(r"[^\u4e00-\u9fff]", "", question)
-    cjk = re.sub(r"[那么为什么怎样还有呢吗吧啊所以然后具体能举个例子说明一下再详细讲讲这它是的呀]", "", cjk)
+    cjk = re.sub(_CJK_ELLIPSIS, "", cjk)
     return len([w for w in words if not re.search(r"[\u4e00-\u9fff]", w)]) == 0 and len(cjk) <= 1
 
 
