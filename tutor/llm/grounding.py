@@ -219,6 +219,7 @@ _OPPOSITES = [
     ),
     (r"\bparallel\b|并行", r"\b(?:sequential\w*|one (?:at a time|by one))\b|串行|逐个"),
     (r"\b(?:easy|easily|simple)\b|容易|简单", r"\b(?:hard|difficult)\b|很难|困难|难以"),
+    (r"\bpositive\b|正数|为正", r"\bnegative\b|负数|为负"),
     (
         r"\b(?:constant|unchanged|stays? the same)\b|保持不变|恒定",
         r"\b(?:increases?|decreases?|grows?|rises?|falls?|decays?|changes?)\b|增加|减少|上升|下降|变化",
@@ -407,7 +408,7 @@ def _anchor(text: str, start: int) -> str:
     """The word right before a number, past fillers: 'deviation' in 'deviation of 64', '准差' in '标准差约为 8'."""
     before = text[:start]
     while True:
-        stripped = _FILLER_ZH.sub("", re.sub(r"[\s=≈:：,，()（）]+$", "", before))
+        stripped = _FILLER_ZH.sub("", re.sub(r"[\s=≈()（）]+$", "", before))
         word = re.search(r"[A-Za-z]+$", stripped)
         if word and word.group(0).lower() in _FILLER_EN:
             stripped = stripped[: word.start()]
@@ -499,10 +500,27 @@ def verdict_source(direct: str, question: str, n: int) -> Source | None:
     return Source(text, n, detect_language(question))
 
 
+_ENTITY = re.compile(r"\b([A-Za-z]{2,})-?(\d+(?:\.\d+)?[A-Za-z]?)\b")
+
+
+def swapped_entity(sentence: str, source: str) -> str:
+    """A numbered name the source does not use where it uses a sibling: GPT-1 for GPT-2, ResNet-34 for ResNet-18,
+    fp16 for fp32 ('' if none). A small model moves a fact to the wrong member of a family."""
+    named = {(m.group(1).lower(), m.group(2).lower()) for m in _ENTITY.finditer(source)}
+    for m in _ENTITY.finditer(sentence):
+        stem, number = m.group(1).lower(), m.group(2).lower()
+        if (stem, number) not in named and any(s == stem for s, _ in named):
+            return m.group(0)
+    return ""
+
+
 def disagreement(sentence: str, source: str) -> str:
-    """Why a sentence contradicts the source sentence it is about; '' when negation and numbers agree."""
+    """Why a sentence contradicts the source sentence it is about; '' when negation, names and numbers agree."""
     if negated(sentence) != negated(source) or negation_flipped(sentence, source):
         return "negation"
+    entity = swapped_entity(sentence, source)
+    if entity:
+        return f"name: {entity}"
     opposite = swapped_opposite(sentence, source)
     if opposite:
         return f"opposite: {opposite}"

@@ -25,6 +25,7 @@ from tutor.llm.model import QWEN_CODER_1_5B, ModelMissing, packaged_model_path
 _loaded: dict[str, Any] = {}  # {"path": str, "llm": Llama}: the process's one model
 _load_lock = threading.Lock()
 _generate_lock = threading.Lock()
+_STATE_CACHE_BYTES = 256 << 20
 
 
 def _install_hint() -> str:
@@ -75,6 +76,11 @@ class LocalEngine:
                     )
                 except (ValueError, RuntimeError) as exc:
                     raise BackendUnavailable(f"llama.cpp could not load {path}: {exc}") from exc
+                from llama_cpp.llama_cache import LlamaRAMCache
+
+                # Keep the state after each prompt: the next one that starts the same way (the system prompt of
+                # its language) skips those tokens, which saves seconds of first-token time on 2 cores.
+                llm.set_cache(LlamaRAMCache(capacity_bytes=_STATE_CACHE_BYTES))
                 if "tokenizer.chat_template" not in llm.metadata:
                     raise BackendUnavailable(
                         f"{path} has no chat template (an instruction-tuned GGUF is needed; a base model would "

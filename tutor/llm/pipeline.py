@@ -17,6 +17,7 @@ that answers with the no-answer sentinel does not turn the answer into a refusal
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ from tutor.llm.grounding import Check, Grounder, strip_markers, verdict_source
 from tutor.llm.guards import Guards, Trip, wrong_language
 from tutor.llm.prompt import Prompt, build_prompt, card_sources
 from tutor.llm.report import Generation
-from tutor.prompts import CANNOT_ANSWER
+from tutor.prompts import CANNOT_ANSWER, load_prompt
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -86,10 +87,19 @@ class GenerativeBackend:
         self.engine = engine
 
     def warm_up(self) -> None:
-        """Load the model now (a server calls this in the background at start, so the first learner does not wait)."""
+        """Load the model and read each language's system prompt now (a server calls this in the background at
+        start), so the first learner waits for neither."""
         warm = getattr(self.engine, "warm_up", None)
-        if warm is not None:
-            warm()
+        if warm is None:
+            return
+        warm()
+        for lang in WORDS:
+            system = load_prompt("llm_system", lang).render(sentinel=CANNOT_ANSWER).strip()
+            with contextlib.suppress(BackendUnavailable):
+                for _ in self.engine.stream(
+                    [{"role": "system", "content": system}, {"role": "user", "content": "?"}], 1, []
+                ):
+                    pass
 
     def budget(self, level: str) -> int:
         budgets = {str(k): v for k, v in self.settings.llm.level_tokens.items()}
