@@ -25,7 +25,7 @@ from tutor.llm.model import QWEN_CODER_1_5B, ModelMissing, packaged_model_path
 _loaded: dict[str, Any] = {}  # {"path": str, "llm": Llama}: the process's one model
 _load_lock = threading.Lock()
 _generate_lock = threading.Lock()
-_STATE_CACHE_BYTES = 256 << 20
+_STATE_CACHE_BYTES = 512 << 20  # ~60 MB per kept state at a 2,048-token context: a few of each language
 
 
 def _install_hint() -> str:
