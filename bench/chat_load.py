@@ -1,11 +1,11 @@
-"""Concurrent learners against a running `tutor serve`, through its public `/ask` API endpoint.
+"""Concurrent learners against a running `tutor serve`, through its public `POST /api/ask` endpoint.
 
     python bench/chat_load.py [URL] [--sessions 50] [--questions 3]
 
 Each session asks its questions one after another, passing its earlier answers as `history` (as a
 learner's follow-ups would); the sessions run at once. One asyncio loop drives them all over plain HTTP
-(Gradio's REST protocol: POST /gradio_api/call/ask, then read the event stream), so the load generator
-costs little CPU on the machine it measures. Prints p50/p95/max latency, answers per second and errors.
+(JSON in, JSON out), so the load generator costs little CPU on the machine it measures. Prints p50/p95/max
+latency, answers per second and errors.
 Target with the offline backend on 2 cores: 50 learners × 3 questions, zero errors, p95 under 3 s.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import time
 from typing import Any
@@ -34,21 +33,12 @@ QUESTIONS = [
 
 async def ask(client: httpx.AsyncClient, question: str, history: list[dict[str, Any]]) -> dict[str, Any]:
     """One call of the documented endpoint: the same JSON as `tutor ask --json`, or an exception."""
-    started = await client.post("gradio_api/call/ask", json={"data": [question, "beginner", "auto", history]})
-    started.raise_for_status()
-    event_id = started.json()["event_id"]
-    async with client.stream("GET", f"gradio_api/call/ask/{event_id}") as stream:
-        event = ""
-        async for line in stream.aiter_lines():
-            if line.startswith("event:"):
-                event = line.removeprefix("event:").strip()
-            elif line.startswith("data:") and event in ("complete", "error"):
-                data = json.loads(line.removeprefix("data:").strip() or "null")
-                if event == "error":
-                    raise RuntimeError(data.get("error") if isinstance(data, dict) else data)
-                answer: dict[str, Any] = data[0]
-                return answer
-    raise RuntimeError("the event stream ended without an answer")
+    body = {"question": question, "level": "beginner", "language": "auto", "history": history}
+    response = await client.post("api/ask", json=body)
+    if response.status_code != 200:
+        raise RuntimeError(response.json().get("error", response.text))
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 async def session(client: httpx.AsyncClient, index: int, count: int, latencies: list[float], errors: list[str]) -> None:

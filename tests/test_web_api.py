@@ -163,3 +163,19 @@ def test_login_guards_the_page_the_library_and_the_api(site: Server) -> None:
     assert client.post("/login", data={"username": "ada", "password": "nope"}).status_code == 400
     assert client.post("/login", data={"username": "ada", "password": "lovelace"}).status_code == 200
     assert client.get("/library/he2015-resnet").headers["content-type"] == "application/pdf"
+
+
+def test_plain_json_endpoint_answers_follow_ups_and_rejects_bad_input_in_one_line(site: Server) -> None:
+    first = httpx.post(site.url + "api/ask", json={"question": "Why divide the scores by the square root of d_k?"})
+    assert first.status_code == 200 and first.json()["covered"] is True
+    follow = httpx.post(
+        site.url + "api/ask", json={"question": "and why does that help training?", "history": [first.json()]}
+    )
+    assert follow.status_code == 200 and follow.json()["follow_up"] is True
+    assert follow.json()["facet"] != first.json()["facet"], "a follow-up gets a new answer"
+    for body in (b"not json", b"[1, 2]", json.dumps({"question": 7}).encode(), json.dumps({"level": "x"}).encode()):
+        bad = httpx.post(site.url + "api/ask", content=body, headers={"Content-Type": "application/json"})
+        assert bad.status_code == 400 and set(bad.json()) == {"error"}, body
+        assert "\n" not in bad.json()["error"] and "Traceback" not in bad.text
+    huge = httpx.post(site.url + "api/ask", json={"question": "why " * 100_000}, timeout=60)
+    assert huge.status_code == 400 and "why why" not in huge.text and "2,000" in huge.json()["error"]

@@ -10,6 +10,7 @@ words with everyday senses ("tree", 注意力) count only as weak evidence.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -120,9 +121,7 @@ class Vocabulary:
         """Share of the question's content words and Chinese bigrams this vocabulary uses (1.0 when it has none)."""
         words = content_words(question)
         pairs = [
-            run[i : i + 2]
-            for run in _CJK_RUN.findall(_CJK_ELLIPSIS.sub(" ", question))
-            for i in range(len(run) - 1)
+            run[i : i + 2] for run in _CJK_RUN.findall(_CJK_ELLIPSIS.sub(" ", question)) for i in range(len(run) - 1)
         ]
         if not words and not pairs:
             return 1.0
@@ -173,58 +172,79 @@ class Retrieval:
         return sorted(QUOTABLE | ({"appendix", "figure", "code"} if self.extras else set()))
 
 
-class SentenceIndex:
-    """Every committed sentence's embedding, in memory, reloaded from the store when its generation moves.
+class ChunkIndex:
+    """Committed chunks of one kind with their embeddings, in memory, reloaded when the store's generation moves.
 
-    Choosing evidence scores a few thousand sentences against one vector, restricted to some readings
-    and roles: a matrix product here costs about a millisecond, a filtered Chroma query some 50.
+    Chroma stays the store of record (embedded or on a server); scoring a few thousand passages or sentences
+    against one vector, restricted to some readings and roles, is a matrix product here: about a millisecond,
+    against 20-50 ms for a Chroma query with metadata filters.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, where: dict[str, Any]) -> None:
         self.store = store
+        self.where = where
         self._lock = threading.Lock()
         self._key: tuple[str, ...] | None = None
-        self._docs: list[Document] = []
-        self._matrix = np.zeros((0, 1), dtype=np.float32)
-        self._reading = np.zeros(0, dtype=object)
-        self._role = np.zeros(0, dtype=object)
+        self.docs: list[Document] = []
+        self.matrix = np.zeros((0, 1), dtype=np.float32)
+        self._reading = np.zeros(0, dtype=np.int32)
+        self._reading_code: dict[str, int] = {}
+        self._role = np.zeros(0, dtype=np.int32)
+        self._role_code: dict[str, int] = {}
         self._note = np.zeros(0, dtype=bool)
+        self._rows: dict[int, np.ndarray] = {}
 
-    def _load(self) -> tuple[list[Document], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def load(self) -> list[Document]:
+        """The chunks of the current committed set, reloading them (and their vectors) when it changed."""
         key = tuple(self.store.manifest.committed_versions)
         with self._lock:
             if key != self._key:
-                docs, rows = self.store.chunks_with_vectors({"kind": "sentence"})
-                self._docs = docs
-                self._matrix = normalise(np.asarray(rows, dtype=np.float32)) if docs else np.zeros((0, 1), np.float32)
-                self._reading = np.asarray([str(d.metadata.get("reading_id", "")) for d in docs], dtype=object)
-                self._role = np.asarray([str(d.metadata.get("role", "body")) for d in docs], dtype=object)
-                self._note = np.asarray([d.metadata.get("source_kind") == "note" for d in docs], dtype=bool)
+                docs, rows = self.store.chunks_with_vectors(self.where)
+                self.matrix = normalise(np.asarray(rows, dtype=np.float32)) if docs else np.zeros((0, 1), np.float32)
+                readings = [str(d.metadata.get("reading_id", "")) for d in docs]
+                roles = [str(d.metadata.get("role", "body")) for d in docs]
+                self._reading_code = {r: i for i, r in enumerate(dict.fromkeys(readings))}
+                self._role_code = {r: i for i, r in enumerate(dict.fromkeys(roles))}
+                self._reading = np.asarray([self._reading_code[r] for r in readings], dtype=np.int32)
+                self._role = np.asarray([self._role_code[r] for r in roles], dtype=np.int32)
+                self._note = np.asarray([d.metadata.get("source_kind", d.metadata.get("kind")) == "note" for d in docs])
+                # Remember each reading's rows, so a search within a reading scores only those.
+                self._rows = {}
+                for code in self._reading_code.values():
+                    self._rows[code] = np.flatnonzero(self._reading == code)
+                self.docs = docs
                 self._key = key
-            return self._docs, self._matrix, self._reading, self._role, self._note
+            return self.docs
 
     def nearest(
         self,
         vector: np.ndarray,
         k: int,
         reading_ids: Sequence[str] | None = None,
-        roles: Sequence[str] = tuple(sorted(QUOTABLE)),
+        roles: Sequence[str] | None = None,
         notes: bool | None = None,
-    ) -> list[Sentence]:
-        docs, matrix, reading, role, note = self._load()
+    ) -> list[tuple[Document, float]]:
+        """The k chunks closest to `vector` (cosine), optionally only in some readings, roles, or (not) notes."""
+        docs = self.load()
         if not docs:
             return []
-        mask = np.isin(role, list(roles))
-        if reading_ids is not None:
-            mask &= np.isin(reading, list(reading_ids))
-        if notes is not None:
-            mask &= note if notes else ~note
-        candidates = np.flatnonzero(mask)
-        if not len(candidates):
+        if reading_ids is not None:  # score only those readings' rows: evidence is sought in one or two papers
+            codes = [self._reading_code[r] for r in dict.fromkeys(reading_ids) if r in self._reading_code]
+            rows = np.concatenate([self._rows[c] for c in codes]) if codes else np.zeros(0, dtype=np.int64)
+        else:
+            rows = np.arange(len(docs))
+        if not len(rows):
             return []
-        sims = matrix[candidates] @ vector
-        best = candidates[np.argsort(-sims)[:k]]
-        return [Sentence(docs[i].page_content, dict(docs[i].metadata), float(matrix[i] @ vector)) for i in best]
+        sims = self.matrix[rows] @ vector if reading_ids is not None else self.matrix @ vector
+        mask = np.ones(len(rows), dtype=bool)
+        if roles is not None:
+            mask &= np.isin(self._role[rows], [self._role_code[r] for r in roles if r in self._role_code])
+        if notes is not None:
+            mask &= self._note[rows] if notes else ~self._note[rows]
+        sims = np.where(mask, sims, -np.inf)
+        top = np.argpartition(-sims, min(k, len(sims) - 1))[:k] if len(sims) > k else np.arange(len(sims))
+        best = [i for i in top[np.argsort(-sims[top])] if np.isfinite(sims[i])]
+        return [(docs[rows[i]], float(sims[i])) for i in best]
 
 
 class Retriever:
@@ -239,13 +259,15 @@ class Retriever:
         self.facet_index = facets
         self.catalog = catalog
         self._lock = threading.Lock()  # the web app retrieves from many threads at once
-        self._bm25_key: tuple[str, ...] | None = None
+        self._bm25_docs: list[Document] | None = None
         self._bm25: Bm25 | None = None
-        self._docs: list[Document] = []
         self._vocabulary = Vocabulary([])
         self._embedded: dict[str, np.ndarray] = {}
         self._topic_words: dict[tuple[str, str], Vocabulary] = {}
-        self.sentence_index = SentenceIndex(store)
+        self.sentence_index = ChunkIndex(store, {"kind": "sentence"})
+        self.passage_index = ChunkIndex(
+            store, {"$and": [{"kind": {"$ne": "sentence"}}, {"role": {"$nin": sorted(NEVER_QUOTED)}}]}
+        )
 
     # ------------------------------------------------------------------------------------------ pieces
 
@@ -263,19 +285,17 @@ class Retriever:
 
     def _lexical_index(self) -> tuple[Bm25 | None, list[Document]]:
         """BM25 over every committed passage, rebuilt only when the committed set changes."""
-        key = tuple(self.store.manifest.committed_hashes)
+        docs = self.passage_index.load()
         with self._lock:
-            if key != self._bm25_key:
-                where = {"$and": [{"kind": {"$ne": "sentence"}}, {"role": {"$nin": sorted(NEVER_QUOTED)}}]}
-                self._docs = self.store.chunks(where)
-                self._bm25 = Bm25([tokenize(d.page_content) for d in self._docs]) if self._docs else None
+            if self._bm25_docs is not docs:
+                self._bm25 = Bm25([tokenize(d.page_content) for d in docs]) if docs else None
                 own = [f"{p.search_text} {p.a} {p.deeper}" for p in self.facet_index.pairs]
                 own += [" ".join([t.en, *t.zh, *t.variants, t.def_en, t.def_zh]) for t in self.glossary.terms]
                 # Body text only: GPT-2's appendix of generated samples talks about pizza and bread.
-                prose = [d.page_content for d in self._docs if d.metadata.get("role", "body") in QUOTABLE]
+                prose = [d.page_content for d in docs if d.metadata.get("role", "body") in QUOTABLE]
                 self._vocabulary = Vocabulary(prose + own)
-                self._bm25_key = key
-            return self._bm25, self._docs
+                self._bm25_docs = docs
+            return self._bm25, docs
 
     def topic_vocabulary(self, note: str, lang: str) -> Vocabulary:
         """The words the tutor uses about one concept: its Q&A pairs and overview, in the learner's language."""
@@ -294,15 +314,11 @@ class Retriever:
         the first learner asks."""
         self.facet_index.warm_up()
         self.catalog.warm_up()
-        self.sentence_index.nearest(self.embed("attention"), 1)
+        self.sentence_index.load()
         self.retrieve("attention")
 
     def _dense(self, vector: np.ndarray) -> list[tuple[Document, float]]:
-        if not self.store.manifest.docs:
-            return []
-        return self.store.vectorstore.search_by_vector(
-            vector.tolist(), k=self.settings.retrieval.candidates, keep=_is_passage
-        )
+        return self.passage_index.nearest(vector, self.settings.retrieval.candidates)
 
     def _lexical(self, query: str) -> list[Document]:
         bm25, docs = self._lexical_index()
@@ -322,7 +338,8 @@ class Retriever:
         notes: bool | None = None,
     ) -> list[Sentence]:
         """The indexed sentences nearest to `vector`, optionally only in some readings, roles or kinds."""
-        return self.sentence_index.nearest(vector, k, reading_ids, roles, notes)
+        found = self.sentence_index.nearest(vector, k, reading_ids, roles, notes)
+        return [Sentence(doc.page_content, dict(doc.metadata), sim) for doc, sim in found]
 
     # ------------------------------------------------------------------------------------------ search
 
@@ -440,18 +457,20 @@ class Retriever:
         english = [m.term.en for m in search_matches]
         passages, notes, best_passage = self._passages(query, search_vector, english, extras)
         catalog = self.catalog.search(search_vector, question, lang)
-        best_sentence = max(
-            (x.similarity for x in self.sentences(search_vector, k=1, roles=("abstract", "body"))), default=0.0
-        )
         coverage = Coverage(
             facet=max((f.similarity for f in facets[:1]), default=0.0),
-            passage=max(best_passage, best_sentence),
+            passage=best_passage,
             strong_terms=sum(not m.everyday for m in matches),
             weak_terms=sum(m.everyday for m in matches),
             named_reading=any(h.named for h in catalog[:1]),
             foreign=foreign,
             content=content,
         )
+        if not (follow_up or self.judge(coverage)):
+            # A single close sentence counts too (a passage's vector is diluted by the rest of its text);
+            # only worth scoring every sentence when the passages and pairs alone leave it uncovered.
+            best = self.sentences(search_vector, k=1, roles=("abstract", "body"))
+            coverage = dataclasses.replace(coverage, passage=max([coverage.passage, *(b.similarity for b in best)]))
         covered = bool(passages or notes or facets or catalog) and (follow_up or self.judge(coverage))
         if follow_up and previous is not None:
             topic = facets[0].qa.note if facets else previous.topic
@@ -553,11 +572,6 @@ def _best_of(*rankings: list[FacetHit]) -> list[FacetHit]:
             if hit.qa.key not in best or hit.score > best[hit.qa.key].score:
                 best[hit.qa.key] = hit
     return sorted(best.values(), key=lambda h: -h.score)
-
-
-def _is_passage(meta: dict[str, Any]) -> bool:
-    """A passage worth retrieving: not an indexed sentence, not front matter or a reference list."""
-    return meta.get("kind") != "sentence" and meta.get("role") not in NEVER_QUOTED
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

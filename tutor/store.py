@@ -486,24 +486,6 @@ class _Search:
     def similarity_search(self, query: str, k: int = 4, filter: dict[str, Any] | None = None) -> list[Document]:
         return [doc for doc, _ in self.similarity_search_with_score(query, k=k, filter=filter)]
 
-    def search_by_vector(
-        self, vector: Sequence[float], k: int = 4, keep: Callable[[dict[str, Any]], bool] | None = None
-    ) -> list[tuple[Document, float]]:
-        """Nearest committed chunks to an already-embedded query, with cosine similarity (1 − distance).
-
-        Chroma's metadata filters cost ~50 ms a query on a few thousand chunks (an unfiltered query a few ms),
-        so this asks for more neighbours than needed and keeps the committed ones passing `keep` here.
-        """
-        committed = set(self._store.manifest.committed_versions)
-        chroma = self._store._chroma
-        found = chroma.similarity_search_by_vector_with_relevance_scores(list(vector), k=max(4 * k, 40))
-        kept = [
-            (doc, 1.0 - float(distance))
-            for doc, distance in found
-            if doc.metadata.get("version") in committed and (keep is None or keep(doc.metadata))
-        ]
-        return kept[:k]
-
 
 class _LazyEmbeddings(Embeddings):
     """Defers loading the model until the vector store first embeds something."""

@@ -9,6 +9,7 @@ Library files are served by the app's own `/library/<id>` route, behind the same
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -25,6 +26,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402 -- analytics must be off before gradio is imported
 from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.responses import FileResponse, JSONResponse, Response  # noqa: E402
+from starlette.concurrency import run_in_threadpool  # noqa: E402
 
 from tutor.answer import Answer, Tutor, is_reset  # noqa: E402
 from tutor.config import LEVELS, Settings  # noqa: E402
@@ -610,6 +612,7 @@ def make_server(settings: Settings, tutor: Tutor) -> FastAPI:
     blocks.queue(default_concurrency_limit=8)
     server = FastAPI(title="tutor", docs_url=None, redoc_url=None, openapi_url=None)
     gradio_app: dict[str, Any] = {}
+    rest = TutorApp(settings, tutor)
 
     def signed_in(request: Request) -> bool:
         """The page's own login: the Gradio session cookie, when TUTOR_AUTH is set."""
@@ -639,6 +642,41 @@ def make_server(settings: Settings, tutor: Tutor) -> FastAPI:
         if view is None:
             return JSONResponse({"detail": "No such page."}, status_code=404)
         return FileResponse(view.image, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+
+    # Answers are CPU-bound: as many at once as cores, the rest wait their turn in arrival order (an
+    # asyncio semaphore is fair), so fifty learners at once share the machine instead of thrashing it.
+    answering = asyncio.Semaphore(max(1, os.cpu_count() or 1))
+
+    @server.post("/api/ask")
+    async def ask(request: Request) -> Response:
+        """Plain JSON in, the `tutor ask --json` object out: the page's `/ask` without Gradio's queue."""
+        if not signed_in(request):
+            return JSONResponse({"error": "Not authenticated: log in at / first."}, status_code=401)
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return JSONResponse(
+                {
+                    "error": 'Send a JSON object: {"question": "...", "level": "beginner", "language": "auto", '
+                    '"history": []}.'
+                },
+                status_code=400,
+            )
+        question = body.get("question")
+        async with answering:
+            try:
+                answer = await run_in_threadpool(
+                    rest.api_ask,
+                    question if isinstance(question, str) else None,  # type: ignore[arg-type] # checked inside
+                    body.get("level", "beginner"),
+                    body.get("language", "auto"),
+                    body.get("history"),
+                )
+            except gr.Error as exc:
+                return JSONResponse({"error": str(exc.message)}, status_code=400)
+        return JSONResponse(answer)
 
     server.add_middleware(Guard, blocks=blocks)
 
