@@ -24,7 +24,7 @@ LEVEL_NAMES = {
 }
 # Share of the prompt budget (TUTOR_LLM_PROMPT_TOKENS) a level may use: every prompt token costs first-token
 # time (~80 tokens/s on 2 cores), and a beginner's answer needs the Q&A answer and a quote, not the whole note.
-PROMPT_SHARE = {"beginner": 0.6, "intermediate": 0.8, "expert": 1.0}
+PROMPT_SHARE = {"beginner": 0.5, "intermediate": 0.75, "expert": 1.0}
 # Suggested length per level, in words (English) or characters (Chinese); the token budget is the hard cap.
 WORDS = {
     "en": {"beginner": 80, "intermediate": 110, "expert": 140},
