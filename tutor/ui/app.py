@@ -704,4 +704,7 @@ def serve(settings: Settings, tutor: Tutor) -> None:
     server = make_server(settings, tutor)
     # The page comes up first; the model loads in the background before most learners have typed.
     threading.Thread(target=tutor.retriever.warm_up, daemon=True).start()
+    warm_model = getattr(tutor.backend, "warm_up", None)  # a local model loads and reads its system prompts
+    if warm_model is not None:
+        threading.Thread(target=warm_model, daemon=True).start()
     uvicorn.run(server, host=settings.server.host, port=settings.server.port, log_level="warning")

@@ -38,6 +38,10 @@ WORDS: dict[str, dict[str, Any]] = {
         "levels": {"beginner": "beginner", "intermediate": "intermediate", "expert": "expert"},
         "ask_reading": "What should I read first in “{title}”, and why is it on the path?",
         "long_question": "(a question of {n:,} characters, not shown)",
+        "checked": "How the generated sentences were checked ({kept} of {total} kept)",
+        "kept": "checked against",
+        "dropped": "left out",
+        "discarded": "The model's answer was not shown; these are its sentences and why they did not hold up.",
     },
     "zh": {
         "background": "背景",
@@ -58,6 +62,10 @@ WORDS: dict[str, dict[str, Any]] = {
         "levels": {"beginner": "入门", "intermediate": "进阶", "expert": "专家"},
         "ask_reading": "《{title}》应该先读哪些部分？它为什么在阅读路径上？",
         "long_question": "（问题长达 {n:,} 个字符，不显示）",
+        "checked": "生成的句子如何核对（保留 {kept} / 共 {total} 句）",
+        "kept": "核对依据",
+        "dropped": "未采用",
+        "discarded": "模型的回答没有展示；以下是它的句子以及未通过核对的原因。",
     },
 }
 _MARKER = re.compile(r"\[(\d{1,2})\]")
@@ -125,6 +133,9 @@ def answer_markdown(answer: Answer, local_pdf: Callable[[str], bool]) -> str:
     body = answer.direct if answer.covered and answer.direct else answer.text
     parts += ['<div class="answer-direct">', "", cite(typeset(body)), "", "</div>", ""]
 
+    if answer.checks:
+        parts += _checks_html(answer, cite, lang)
+
     if answer.background is not None:
         b = answer.background
         summary = f"{_w(lang, 'background')} · {plain(b.title)} · {escape_html(levels.get(b.level, b.level))}"
@@ -187,6 +198,25 @@ def answer_markdown(answer: Answer, local_pdf: Callable[[str], bool]) -> str:
         "</div>",
     ]
     return "\n".join(parts)
+
+
+def _checks_html(answer: Answer, cite: Callable[[str], str], lang: str) -> list[str]:
+    """Which generated sentence was checked against which source sentence, and what was left out and why."""
+    kept = sum(c.shown for c in answer.checks)
+    title = _w(lang, "checked").format(kept=kept, total=len(answer.checks))
+    rows = ['<details class="answer-checks">', f"<summary>{escape_html(title)}</summary>", ""]
+    if answer.generation and answer.generation.get("fell_back"):
+        rows += [f'<div class="hint">{escape_html(_w(lang, "discarded"))}</div>', ""]
+    rows.append('<ul class="checks">')
+    for check in answer.checks:
+        if check.shown and check.n is not None:
+            detail = f"{_w(lang, 'kept')} {cite(f'[{check.n}]')}: “{plain(check.source)}”"
+            rows.append(f'<li class="check-kept">✓ {plain(check.sentence)}<div class="hint">{detail}</div></li>')
+        else:
+            reason = f"{_w(lang, 'dropped')}: {escape_html(check.reason or check.verdict)}"
+            rows.append(f'<li class="check-dropped">✗ {plain(check.sentence)}<div class="hint">{reason}</div></li>')
+    rows += ["</ul>", "</details>", ""]
+    return rows
 
 
 def library_url(doc_id: str, page: int | None = None) -> str:
