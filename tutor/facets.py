@@ -28,6 +28,8 @@ OVERVIEW_PENALTY = 0.1  # a written pair that matches beats the note's overview
 TERM_WEIGHT = 0.2  # share of the question's field terms the pair's question names (in any language)
 ANSWER_TERM_WEIGHT = 0.1  # …or its answer names
 INTENT_WEIGHT = 0.05  # the pair is the kind of question asked (why / how many / compare)
+NAME_WEIGHT = 0.1  # the pair's question names the same numbered model (GPT-1), or a sibling instead (GPT-3)
+_NUMBERED_NAME = re.compile(r"\b([A-Za-z]{2,})[- ]?(\d{1,4}[A-Za-z]?)\b")
 _INTENTS: dict[str, re.Pattern[str]] = {
     "why": re.compile(r"\bwhy\b|为什么|为何|原因", re.I),
     "numbers": re.compile(r"\bhow (?:many|much|big|large|long|fast)\b|多少|多大|多长|多快|几个|几层", re.I),
@@ -83,6 +85,11 @@ def overview_pairs(notes: Sequence[NoteFile], glossary: Glossary) -> list[QA]:
             )
         )
     return pairs
+
+
+def numbered_names(text: str) -> frozenset[tuple[str, str]]:
+    """("gpt", "2") for GPT-2 or GPT 2, ("resnet", "152") for ResNet-152: models told apart by a number."""
+    return frozenset((stem.lower(), number.lower()) for stem, number in _NUMBERED_NAME.findall(text))
 
 
 class FacetIndex:
@@ -144,6 +151,25 @@ class FacetIndex:
         return in_question, in_answer
 
     @cached_property
+    def _names(self) -> list[frozenset[tuple[str, str]]]:
+        """Numbered names each pair's question uses: ("gpt", "1"), ("resnet", "34")."""
+        return [numbered_names(p.search_text) for p in self.pairs]
+
+    def _name_scores(self, question: str) -> np.ndarray | None:
+        """Same numbered model as the question: a bonus; only a sibling of it (GPT-3 for GPT-1): a penalty."""
+        asked = numbered_names(question)
+        if not asked:
+            return None
+        stems = {stem for stem, _ in asked}
+        scores = np.zeros(len(self.pairs), dtype=np.float32)
+        for i, names in enumerate(self._names):
+            if names & asked:
+                scores[i] = NAME_WEIGHT
+            elif any(stem in stems for stem, _ in names):
+                scores[i] = -NAME_WEIGHT
+        return scores
+
+    @cached_property
     def _kinds(self) -> np.ndarray:
         return np.asarray([_KIND_INTENT.get(p.kind, "") for p in self.pairs], dtype=object)
 
@@ -155,7 +181,7 @@ class FacetIndex:
         return frozenset(m.term.key for m in self.glossary.matches_in(text) if not m.everyday)
 
     def warm_up(self) -> None:
-        _ = self._phrasings, self._answers, self._bm25, self._term_matrix, self._kinds, self._is_overview
+        _ = self._phrasings, self._answers, self._bm25, self._term_matrix, self._kinds, self._is_overview, self._names
 
     def answer_vector(self, pair: QA) -> np.ndarray:
         row: np.ndarray = self._answers[self._index[pair.key]]
@@ -212,6 +238,9 @@ class FacetIndex:
                     TERM_WEIGHT * in_question[:, columns].sum(axis=1)
                     + ANSWER_TERM_WEIGHT * in_answer[:, columns].sum(axis=1)
                 ) / len(wanted)
+        named = self._name_scores(question)
+        if named is not None:
+            scores += named
         intents = [kind for kind, pattern in _INTENTS.items() if pattern.search(question)]
         if intents:
             scores += INTENT_WEIGHT * np.isin(self._kinds, intents)
