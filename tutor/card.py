@@ -163,14 +163,7 @@ class CardMaker:
             evidence = self._evidence(retrieval, target, [h.reading_id for h in retrieval.passages], key_terms, [])
         quotes = []
         for sentence in evidence[:2]:
-            n = book.cite(
-                sentence.reading_id,
-                str(sentence.meta.get("section") or ""),
-                sentence.page,
-                sentence.text,
-                title=str(sentence.meta.get("title", "")),
-                ocr=bool(sentence.meta.get("ocr")),
-            )
+            n = _cite_sentence(book, sentence)
             quotes.append(Quote(n, sentence.text, sentence.reading_id, bool(sentence.meta.get("ocr"))))
         return Card(
             direct=direct,
@@ -307,14 +300,7 @@ class CardMaker:
                 n = book.cite(s.reading_id, WORDS[lang].get(str(s.meta.get("level")), ""), title=title)
                 topic = topic or s.reading_id
             else:
-                n = book.cite(
-                    s.reading_id,
-                    str(s.meta.get("section") or ""),
-                    s.page,
-                    s.text,
-                    title=str(s.meta.get("title", "")),
-                    ocr=bool(s.meta.get("ocr")),
-                )
+                n = _cite_sentence(book, s)
             # The tutor's own words stand as they are; a reading's sentence is shown as the quote it is.
             pieces.append(f"{s.text} [{n}]" if s.is_note else f"“{s.text}” [{n}]")
         evidence = [
@@ -388,6 +374,18 @@ class CardMaker:
             asked.add(p.key)
             return p.q
         return ""
+
+
+def _cite_sentence(book: CitationBook, sentence: Sentence) -> int:
+    """Cite a quoted sentence of a reading: its section and page, the sentence as the quote."""
+    return book.cite(
+        sentence.reading_id,
+        str(sentence.meta.get("section") or ""),
+        sentence.page,
+        sentence.text,
+        title=str(sentence.meta.get("title", "")),
+        ocr=bool(sentence.meta.get("ocr")),
+    )
 
 
 def _same_place(sentence: Sentence, place: Pointer) -> bool:

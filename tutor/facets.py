@@ -23,7 +23,7 @@ from tutor.vectors import VectorCache
 
 ANSWER_WEIGHT = 0.25  # how much the answer's similarity adds to the question's
 LEXICAL_WEIGHT = 0.15  # how much shared words add (normalised BM25)
-REPEAT_PENALTY = 0.25  # a follow-up should get a new answer, not the one it follows
+REPEAT_PENALTY = 0.5  # a follow-up should get a new answer, not the one it follows
 OVERVIEW_PENALTY = 0.1  # a written pair that matches beats the note's overview
 TERM_WEIGHT = 0.2  # share of the question's field terms the pair's question names (in any language)
 ANSWER_TERM_WEIGHT = 0.1  # …or its answer names

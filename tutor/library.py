@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import difflib
 import errno
-import hashlib
 import os
 import re
 import shutil
@@ -30,6 +29,7 @@ import httpx
 
 from tutor.config import Settings
 from tutor.errors import DocumentError, LibraryError
+from tutor.hashing import file_digest
 from tutor.loaders import read_pdf_pages
 from tutor.readings import Reading, ReadingList
 
@@ -203,14 +203,6 @@ def check_size(settings: Settings, path: Path, fmt: str, size: int, force: bool)
     if seconds > limits.warn_seconds:
         return f"{path.name} is large ({mb:,.1f} MB): `tutor ingest` will take about {_duration(seconds)} for it."
     return ""
-
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def user_doc_id(name: str, digest: str) -> str:

@@ -13,7 +13,6 @@ re-ingest, not after ``tutor remove`` and ``tutor add`` of the same file, and no
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 import shutil
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tutor.config import Settings
+from tutor.hashing import file_digest
 
 OcrProgress = Callable[[int, int], None]  # (pages done, pages to do); called with 0 first
 _CJK = "\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -171,7 +171,7 @@ class PageOcr:
         languages and, when it has no Chinese on it, the rest in the Latin-script ones only.
         """
         started = time.perf_counter()
-        folder = self.cache_dir / _file_sha256(path) if self.cache_dir else None
+        folder = self.cache_dir / file_digest(path) if self.cache_dir else None
         ppi = scan_ppi or {}
         wanted = sorted(set(pages))
         latin = "+".join(lang for lang in self.langs.split("+") if lang not in _CJK_LANGS) or self.langs
@@ -319,14 +319,6 @@ def _cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
-
-
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _write_atomic(target: Path, text: str) -> None:

@@ -119,10 +119,9 @@ class Vocabulary:
 
     def share_known(self, question: str) -> float:
         """Share of the question's content words and Chinese bigrams this vocabulary uses (1.0 when it has none)."""
-        words = content_words(question)
-        pairs = [
-            run[i : i + 2] for run in _CJK_RUN.findall(_CJK_ELLIPSIS.sub(" ", question)) for i in range(len(run) - 1)
-        ]
+        words = [w for w in content_words(question) if w not in _ELLIPSIS_WORDS]
+        chinese = _CJK_ELLIPSIS.sub(" ", _CJK_GENERIC.sub(" ", question))
+        pairs = [run[i : i + 2] for run in _CJK_RUN.findall(chinese) for i in range(len(run) - 1)]
         if not words and not pairs:
             return 1.0
         known = sum(self.knows(w) for w in words) + sum(p in self.pairs for p in pairs)
@@ -433,14 +432,14 @@ class Retriever:
             # after negative sampling); one it does use ("学习率呢？" after the Transformer's optimizer) does not.
             new_terms = [m for m in matches if not m.everyday and not topic_words.share_known(m.form) >= 1.0]
             if points_back(question) and not new_terms:  # "它的计算复杂度是多少？": the pronoun names the topic
-                follow_up = bool(alone) and alone[0].score >= cfg.follow_up_facet - 0.15
+                follow_up = (bool(alone) and alone[0].score >= cfg.follow_up_facet - 0.15) or is_ellipsis(question)
             elif new_terms:
                 follow_up = fits and alone[0].score >= (facets[0].score if facets else 0.0) - cfg.follow_up_margin
             else:
                 follow_up = on_topic and (fits or is_ellipsis(question))
             if follow_up:
                 combined = self.facet_index.search(
-                    normalise(vector + previous_vector),
+                    normalise(2 * vector + previous_vector),  # the new question leads, the old one steers
                     own_tokens,
                     lang,
                     notes=concept,
@@ -522,6 +521,7 @@ class Retriever:
 _CJK_ELLIPSIS = re.compile(
     r"[那么为什怎样还有呢吗吧啊所以然后具体能举个例子说明一下再详细讲讲这它是的呀多大少几哪个种些其会要该和与又也都就才很更最谁何做呢]"
 )
+# Words that ask without naming anything: "and why does that help?", "具体有什么作用？".
 _ELLIPSIS_WORDS = frozenset(
     [
         "and",
@@ -552,14 +552,40 @@ _ELLIPSIS_WORDS = frozenset(
         "please",
         "ok",
         "okay",
+        "help",
+        "helps",
+        "work",
+        "works",
+        "matter",
+        "matters",
+        "use",
+        "uses",
+        "useful",
+        "need",
+        "needed",
+        "happen",
+        "happens",
+        "cause",
+        "causes",
+        "make",
+        "makes",
+        "way",
+        "ways",
+        "thing",
+        "things",
+        "important",
+        "good",
+        "better",
+        "exactly",
     ]
 )
+_CJK_GENERIC = re.compile(r"作用|帮助|好处|意义|重要|有用|用处|原因|具体|例子|说明|解释|详细")
 
 
 def is_ellipsis(question: str) -> bool:
     """A question with no content of its own: "why?", "and then?", "具体呢？", "能举个例子吗？"."""
     words = [w for w in tokenize(question) if w not in _ELLIPSIS_WORDS]
-    cjk = re.sub(r"[^\u4e00-\u9fff]", "", question)
+    cjk = re.sub(r"[^\u4e00-\u9fff]", "", _CJK_GENERIC.sub("", question))
     cjk = re.sub(_CJK_ELLIPSIS, "", cjk)
     return len([w for w in words if not re.search(r"[\u4e00-\u9fff]", w)]) == 0 and len(cjk) <= 1
 
