@@ -12,7 +12,7 @@ from references or front matter, and from appendices, figures or code only when 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -84,7 +84,6 @@ class Card:
     facet: QA | None = None
     topic: str = ""
     lang: str = "en"
-    extra_citations: list[Citation] = field(default_factory=list)
 
     def rest_markdown(self) -> str:
         """Everything after the direct answer: the background note and the quoted evidence."""

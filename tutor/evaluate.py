@@ -63,16 +63,10 @@ def load_questions(path: Path) -> list[Question]:
     return questions
 
 
-_REFERENCE = re.compile(
-    r"\b(?:In Proceedings|Proceedings of|Journal of|arXiv preprint|pp\.\s?\d)|\bet al\.,?\s(?:19|20)\d\d"
-)
-_RESIDUE = re.compile(r"[\w.+-]+@[\w-]+\.\w|https?://|\\[a-zA-Z]+|\]\(|\bdef \w+\(|\"\"\"|:param\b")
-
-
 def junk_quote(quote: str) -> bool:
-    """A quote no learner should be shown: a reference entry, an e-mail or URL, LaTeX, code, or a fragment."""
-    outside_math = re.sub(r"\$[^$]*\$", "", quote)
-    return bool(_REFERENCE.search(quote) or _RESIDUE.search(outside_math) or "$" in outside_math or not quotable(quote))
+    """A quote no learner should be shown: a reference entry, an e-mail or URL, LaTeX or code residue, a
+    fragment (all of which `quotable` rejects), or a Markdown link left in the text."""
+    return not quotable(quote) or "](" in re.sub(r"\$[^$]*\$", "", quote)
 
 
 @dataclass

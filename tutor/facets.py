@@ -99,7 +99,6 @@ class FacetIndex:
         self.pairs = list(pairs)
         self.cache = cache
         self.glossary = glossary
-        self._by_key = {p.key: p for p in self.pairs}
         self._by_note_id = {(p.note, p.lang, p.id): p for p in self.pairs}
 
     @cached_property
@@ -190,12 +189,6 @@ class FacetIndex:
     @cached_property
     def _index(self) -> dict[str, int]:
         return {p.key: i for i, p in enumerate(self.pairs)}
-
-    def in_note(self, note: str, lang: str) -> list[QA]:
-        return [p for p in self.pairs if p.note == note and p.lang == lang]
-
-    def get(self, key: str) -> QA | None:
-        return self._by_key.get(key)
 
     def sibling(self, pair: QA, lang: str) -> QA:
         """The same question in another language when it was written there under the same id."""

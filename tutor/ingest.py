@@ -94,11 +94,6 @@ def _written_in(text: str) -> str:
     return "zh" if visible and cjk >= 0.3 * len(visible) else "en"
 
 
-def _detect_lang(text: str) -> str:
-    cjk = sum("\u4e00" <= c <= "\u9fff" for c in text[:4000])
-    return "zh" if cjk > 50 else "en"
-
-
 def discover_sources(settings: Settings, readings: ReadingList) -> list[Source]:
     sources = []
     for f in list_library(settings, readings):
@@ -107,7 +102,6 @@ def discover_sources(settings: Settings, readings: ReadingList) -> list[Source]:
                 Source(f.doc_id, f.doc_id, f.reading.title, f.path, f.format, f.reading.kind, f.reading.stage, "en")
             )
         else:
-            lang = "en" if f.format == "pdf" else _detect_lang(f.path.read_text("utf-8", errors="replace"))
             sources.append(
                 Source(
                     f.doc_id,
@@ -117,7 +111,7 @@ def discover_sources(settings: Settings, readings: ReadingList) -> list[Source]:
                     f.format,
                     "user",
                     "",
-                    lang,
+                    "",  # each chunk's language is read from its own text (`_written_in`)
                 )
             )
     for note in find_note_files(settings.data.corpus):

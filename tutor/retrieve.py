@@ -30,12 +30,10 @@ from tutor.ingest import chunk_body
 from tutor.lexical import Bm25
 from tutor.roles import NEVER_QUOTED, QUOTABLE
 from tutor.store import Store
-from tutor.text import content_words, detect_language, tokenize
+from tutor.text import CJK, CJK_RUN, content_words, detect_language, tokenize
 from tutor.vectors import normalise
 
 _EMBEDDED_KEPT = 512
-_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _CJK_FUNCTION = set("的了是吗呢么和与在有也都就还很把被让给对从向为这那哪什怎如何吧啊呀")
 # Questions that ask for what is usually kept out of answers: appendix, figures, tables, code.
 _ASKS_FOR_EXTRAS = re.compile(
@@ -110,8 +108,8 @@ class Vocabulary:
         self.pairs: set[str] = set()  # Chinese character bigrams: single characters are shared too widely
         for text in texts:
             self.words.update(content_words(text))
-            self.chars.update(_CJK_CHAR.findall(text))
-            for run in _CJK_RUN.findall(text):
+            self.chars.update(CJK.findall(text))
+            for run in CJK_RUN.findall(text):
                 self.pairs.update(run[i : i + 2] for i in range(len(run) - 1))
 
     def knows(self, word: str) -> bool:
@@ -121,7 +119,7 @@ class Vocabulary:
         """Share of the question's content words and Chinese bigrams this vocabulary uses (1.0 when it has none)."""
         words = [w for w in content_words(question) if w not in _ELLIPSIS_WORDS]
         chinese = _CJK_ELLIPSIS.sub(" ", _CJK_GENERIC.sub(" ", question))
-        pairs = [run[i : i + 2] for run in _CJK_RUN.findall(chinese) for i in range(len(run) - 1)]
+        pairs = [run[i : i + 2] for run in CJK_RUN.findall(chinese) for i in range(len(run) - 1)]
         if not words and not pairs:
             return 1.0
         known = sum(self.knows(w) for w in words) + sum(p in self.pairs for p in pairs)
@@ -130,7 +128,7 @@ class Vocabulary:
     def foreign(self, question: str) -> tuple[int, int]:
         """(unknown words and characters, all content words and characters) in the question."""
         words = content_words(question)
-        chars = [c for c in _CJK_CHAR.findall(question) if c not in _CJK_FUNCTION]
+        chars = [c for c in CJK.findall(question) if c not in _CJK_FUNCTION]
         unknown = sum(not self.knows(w) for w in words) + sum(c not in self.chars for c in chars)
         return unknown, max(1, len(words) + len(chars))
 
@@ -146,7 +144,6 @@ class Retrieval:
     notes: list[Hit]  # the project's notes, best first
     readings: list[CatalogHit]  # reading-list entries, best first
     covered: bool
-    best_similarity: float
     matches: list[Match] = field(default_factory=list)
     follow_up: bool = False
     topic: str = ""  # note id of the concept the question is about ("" when unknown)
@@ -157,10 +154,6 @@ class Retrieval:
     @property
     def english_terms(self) -> list[str]:
         return [m.term.en for m in self.matches]
-
-    @property
-    def domain_terms(self) -> list[str]:
-        return [m.term.key for m in self.matches if not m.everyday]
 
     @property
     def facet(self) -> FacetHit | None:
@@ -345,7 +338,7 @@ class Retriever:
     def _in_one_language(self, question: str, vector: np.ndarray, matches: Sequence[Match], lang: str) -> np.ndarray:
         """A question mixing scripts ("What is a 残差连接 in ResNet?") embeds poorly; blend in its
         embedding with the field terms written in the answer language."""
-        has_cjk, has_latin = bool(_CJK_CHAR.search(question)), bool(re.search(r"[A-Za-z]{2}", question))
+        has_cjk, has_latin = bool(CJK.search(question)), bool(re.search(r"[A-Za-z]{2}", question))
         if not (has_cjk and has_latin) or not matches:
             return vector
         rewritten = question
@@ -397,9 +390,7 @@ class Retriever:
 
     def retrieve(self, question: str, history: Sequence[Turn] = (), lang: str | None = None) -> Retrieval:
         start = time.perf_counter()
-        refresh = getattr(self.store, "refresh", None)
-        if refresh is not None:
-            refresh()
+        self.store.refresh()
         cfg = self.settings.retrieval
         lang = lang or detect_language(question)
         vector = self.embed(question)
@@ -485,7 +476,6 @@ class Retriever:
             notes=notes,
             readings=catalog,
             covered=covered,
-            best_similarity=max(best_passage, coverage.facet),
             matches=search_matches,
             follow_up=follow_up,
             topic=topic,

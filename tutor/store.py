@@ -118,11 +118,6 @@ class Manifest:
     def committed_versions(self) -> list[str]:
         return sorted(version_of(doc_id, e.doc_hash) for doc_id, e in self.docs.items())
 
-    @property
-    def committed_hashes(self) -> list[str]:
-        """Same as committed_versions (one per committed document); retrieve.py keys its BM25 cache on it."""
-        return self.committed_versions
-
     def to_json(self) -> str:
         payload = {
             "format": MANIFEST_FORMAT,

@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 # Chinese grammar: a question framed in Chinese uses these even when its terms are English.
 _ZH_FRAME = re.compile(r"[的是吗呢么和与里中在有哪吧了请能会为要把被对让从么该个这那怎如何什谁几]")
 _WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
@@ -87,7 +87,7 @@ def detect_language(text: str) -> str:
     """
     if any(_ZH_FRAME.search(run) for run in re.findall(r"[\u4e00-\u9fff]+", text)):
         return "zh"  # "BERT 的 NSP": one particle is enough to frame the question in Chinese
-    cjk_runs = _CJK_RUN.findall(text)
+    cjk_runs = CJK_RUN.findall(text)
     if not cjk_runs:
         return "en"
     cjk = sum(len(run) for run in cjk_runs)
