@@ -31,7 +31,7 @@ INTENT_WEIGHT = 0.05  # the pair is the kind of question asked (why / how many /
 NAME_WEIGHT = 0.1  # the pair's question names the same numbered model (GPT-1), or a sibling instead (GPT-3)
 _NUMBERED_NAME = re.compile(r"\b([A-Za-z]{2,})[- ]?(\d{1,4}[A-Za-z]?)\b")
 _INTENTS: dict[str, re.Pattern[str]] = {
-    "why": re.compile(r"\bwhy\b|为什么|为何|原因", re.I),
+    "why": re.compile(r"\bwhy\b|\bwhat (?:is|are) \w+ for\b|为什么|为何|原因|干什么|干嘛|有什么用|做什么用", re.I),
     "numbers": re.compile(r"\bhow (?:many|much|big|large|long|fast)\b|多少|多大|多长|多快|几个|几层", re.I),
     "compare": re.compile(r"\bvs\.?\b|\bversus\b|differ|compare|区别|不同|对比|比较|相比", re.I),
     "misconception": re.compile(r"^\s*(?:is|are|does|do|did|can)\b.*\?$|是不是|是否|吗[？?]?$", re.I),
