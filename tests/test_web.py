@@ -262,8 +262,8 @@ def test_feedback_is_stored_against_the_answer_it_rates_after_an_empty_question(
     like.click()
     feedback = site.settings.data.dir / "feedback.jsonl"
     deadline = time.monotonic() + 10
-    while not feedback.exists() and time.monotonic() < deadline:
-        time.sleep(0.2)
+    while not (feedback.exists() and feedback.read_text(encoding="utf-8").strip()) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the file can exist a moment before its line is written
     last = json.loads(feedback.read_text(encoding="utf-8").splitlines()[-1])
     assert last["id"] == answer_id and last["liked"] is True
 
