@@ -62,6 +62,24 @@ def test_answer_is_short_self_contained_and_in_its_language(item: QA) -> None:
         assert _CJK.search(item.q)
 
 
+_SYMBOLS = re.compile(r"[=√Σ∑∏∂^$≤≥×·]|\b[a-zA-Z]_\{?[a-zA-Z0-9]|\\[a-z]+")
+
+
+@pytest.mark.parametrize("item", [pair_param(p) for p in PAIRS if p.plain])
+def test_plain_answer_is_short_symbol_free_and_differs_from_the_answer(item: QA) -> None:
+    assert item.plain.strip() != item.a.strip(), "plain is the beginner's version: write it differently"
+    assert not _SYMBOLS.search(item.plain), f"no symbols for a beginner: {_SYMBOLS.search(item.plain)}"
+    assert not re.search(r"\[\d+\]", item.plain)
+    if item.lang == "en":
+        assert len(item.plain.split()) <= 60, f"{len(item.plain.split())} words; a beginner's answer stays under 60"
+        assert not _CJK.search(item.plain)
+    else:
+        cjk = len(_CJK.findall(item.plain))
+        latin_words = len(re.findall(r"[A-Za-z][A-Za-z0-9'-]*", item.plain))
+        assert cjk + latin_words <= 130, f"{cjk} characters and {latin_words} words; keep it under 120"
+        assert cjk > 0.4 * len(re.sub(r"[\s\W\d]", "", item.plain)), "a Chinese answer is written in Chinese"
+
+
 @pytest.mark.parametrize("item", [pair_param(p) for p in PAIRS])
 def test_source_points_to_a_reading_or_note(item: QA) -> None:
     for pointer in [item.source, *item.more]:

@@ -36,6 +36,7 @@ class QA(BaseModel):
     also: list[str] = Field(default_factory=list, max_length=6)
     kind: Kind
     a: str = Field(min_length=20)
+    plain: str = ""  # the beginner's answer: shorter, everyday words, no symbols; `a` is for intermediate
     deeper: str = ""
     level: Literal["beginner", "intermediate", "expert", "all"] = "all"
     source: Pointer
@@ -51,8 +52,13 @@ class QA(BaseModel):
         return f"{self.note}#{self.lang}:{self.id}"
 
     def answer_at(self, level: str) -> str:
-        """The answer for a level: the short answer, plus the deeper detail above beginner."""
-        return self.a if level == "beginner" or not self.deeper else f"{self.a} {self.deeper}"
+        """The answer for a level: plain words for a beginner, the answer for intermediate, and the deeper
+        detail (the equation, the paper's numbers) added for an expert."""
+        if level == "beginner":
+            return self.plain or self.a
+        if level == "expert" and self.deeper:
+            return f"{self.a} {self.deeper}"
+        return self.a
 
     @property
     def search_text(self) -> str:
