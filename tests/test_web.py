@@ -248,7 +248,53 @@ def test_the_language_switch_persists_across_a_reload(open_page: Any, site: Serv
     page.wait_for_selector("#question textarea", timeout=30000)
     page.wait_for_function("document.querySelector('#ask').innerText.trim() === '提问'", timeout=15000)
     assert "已就绪" in page.inner_text("#status")
-    assert page.get_by_role("tab", name="术语表").count() == 1
+    assert_every_tab_shown_once(page, "zh")
+
+
+TAB_NAMES = {
+    "en": ["Reading path", "Map", "Glossary", "Source", "Study"],
+    "zh": ["阅读路径", "路径图", "术语表", "原文", "学习"],
+}
+
+
+def assert_every_tab_shown_once(page: Any, lang: str) -> None:
+    """Each side-panel tab is on screen exactly once, inside the window, with no overflow menu to hide it in."""
+    width = page.viewport_size["width"]
+    for name in TAB_NAMES[lang]:
+        tab = page.locator("#panels").get_by_role("tab", name=name, exact=True)
+        assert tab.count() == 1, f"{name}: {tab.count()} tabs"
+        box = tab.bounding_box()
+        assert box is not None and tab.is_visible(), f"{name} is hidden"
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, f"{name} is cut off at {box}"
+    assert not page.locator("#panels .overflow-menu").is_visible()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_tab_stays_visible_in_both_languages_after_a_reload_and_opening_study(
+    open_page: Any, site: Server, size: str
+) -> None:
+    page = open_page(size)
+    first = "zh" if size.endswith("zh") else "en"
+    page.wait_for_function(
+        f"document.querySelector('#ask').innerText.trim() === '{'提问' if first == 'zh' else 'Ask'}'", timeout=15000
+    )
+    assert_every_tab_shown_once(page, first)
+    other = "en" if first == "zh" else "zh"
+    page.locator("#ui-lang").get_by_text("English" if other == "en" else "中文").click()
+    page.wait_for_function(
+        f"document.querySelector('#ask').innerText.trim() === '{'提问' if other == 'zh' else 'Ask'}'", timeout=15000
+    )
+    assert_every_tab_shown_once(page, other)
+    page.locator("#panels").get_by_role("tab", name=TAB_NAMES[other][-1], exact=True).click()
+    page.wait_for_timeout(500)
+    assert_every_tab_shown_once(page, other)
+    page.reload(wait_until="load")
+    page.wait_for_selector("#question textarea", timeout=30000)
+    page.wait_for_function(
+        f"document.querySelector('#ask').innerText.trim() === '{'提问' if other == 'zh' else 'Ask'}'", timeout=15000
+    )
+    assert_every_tab_shown_once(page, other)
+    shot(page, f"tabs-{size}-{other}")
 
 
 def test_feedback_is_stored_against_the_answer_it_rates_after_an_empty_question(open_page: Any, site: Server) -> None:

@@ -47,7 +47,7 @@ from tutor.ui.render import (  # noqa: E402
 )
 from tutor.ui.strings import ANSWER_LANGS, UI_LANGS, browser_language, t  # noqa: E402
 from tutor.ui.strings import LEVELS as LEVEL_CHOICES
-from tutor.ui.study_tab import StudyTab, build_study_tab  # noqa: E402
+from tutor.ui.study_tab import StudyTab, build_study_tab, learner_state  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -470,6 +470,7 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
 
     with gr.Blocks(title="tutor · 大模型入门导师") as app:
         stored_lang = gr.BrowserState("", storage_key=LANG_KEY, secret="tutor-interface-language")
+        stored_learner = learner_state(settings)
         session = gr.State(None)
         with gr.Row(elem_id="header"):
             with gr.Column(scale=5, min_width=240):
@@ -515,7 +516,10 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
                         ANSWER_LANGS["en"], value="auto", label=t("en", "answer_lang"), elem_id="lang", min_width=200
                     )
                     clear = gr.Button(t("en", "clear"), elem_id="clear", scale=0, min_width=90, size="sm")
-            with gr.Column(scale=2, min_width=320, elem_id="side"), gr.Tabs(elem_id="panels") as tabs:
+            with (
+                gr.Column(scale=2, min_width=320, elem_id="side"),
+                gr.Tabs(elem_id="panels", overflow_behavior="wrap") as tabs,
+            ):
                 with gr.Tab(t("en", "path"), id="path", elem_id="path-tab") as path_tab:
                     path = gr.HTML(ui.path_html("en"), elem_id="path", padding=False)
                 with gr.Tab(t("en", "map"), id="map", elem_id="map-tab") as map_tab:
@@ -543,7 +547,7 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
                         latex_delimiters=DELIMITERS,
                         sanitize_html=False,
                     )
-                ui.study = build_study_tab(app, settings, tutor)
+                ui.study = build_study_tab(app, settings, stored_learner, tutor)
         ask_bridge = gr.HTML("", visible="hidden", js_on_load=_static("ask.js"), elem_id="ask-bridge")
         page_bridge = gr.HTML("", visible="hidden", js_on_load=_static("page.js"), elem_id="page-bridge")
 

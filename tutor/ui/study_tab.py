@@ -172,10 +172,22 @@ def _who(learner: str, request: gr.Request | None) -> str:
     )
 
 
+def learner_state(settings: Settings) -> gr.BrowserState:
+    """The browser's learner id, kept in the browser's storage. Create it at the page's top level: a tab's
+    contents mount only when opened (the id must be stored at page load), and a component placed among a
+    gr.Tabs' tabs makes the browser draw one of the tabs twice."""
+    return gr.BrowserState(None, storage_key=STORAGE_KEY, secret=_browser_secret(settings))
+
+
 def build_study_tab(
-    app: gr.Blocks, settings: Settings, tutor: Tutor | None = None, service: StudyService | None = None
+    app: gr.Blocks,
+    settings: Settings,
+    stored: gr.BrowserState,
+    tutor: Tutor | None = None,
+    service: StudyService | None = None,
 ) -> StudyTab:
-    """Add the Study tab to the page being built (call inside `with gr.Blocks()`, in a Tabs/Column).
+    """Add the Study tab to the page being built (call inside `with gr.Blocks()`, in a Tabs/Column); `stored`
+    comes from `learner_state`.
 
     With the page's tutor, its reading list, glossary and (multilingual) embedding model are reused."""
     if service is None:
@@ -194,9 +206,16 @@ def build_study_tab(
     ]
     readings = [(f"{r.short_authors} {r.year} — {r.title}", r.id) for r in service.readings.readings if r.sections]
 
-    # Outside the tab: a tab's contents mount only when opened, and the id must be stored at page load.
-    stored = gr.BrowserState(None, storage_key=STORAGE_KEY, secret=_browser_secret(settings))
-    with gr.Tab("Study", elem_id="study-tab") as tab:
+    def api_answer(learner_name: str, item: str, answer: str, request: gr.Request) -> dict[str, Any]:
+        """For scripts and load tests: the same JSON as `tutor study answer --json`."""
+        try:
+            return service.answer(_resolve_learner(learner_name, request), item, answer).as_json()
+        except TutorError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    with gr.Tab("Study", id="study", elem_id="study-tab") as tab:
+        # Declared inside the Tab: re-entering the Tab later would register it with gr.Tabs a second time.
+        gr.api(api_answer, api_name="study_answer")  # type: ignore[attr-defined]  # exported at runtime, not in gradio's __all__
         learner = gr.Textbox(visible=False, elem_id="study-learner")
         item_id = gr.Textbox(visible=False, elem_id="study-item-id")
         who = gr.Markdown(elem_id="study-who")
@@ -308,13 +327,6 @@ def build_study_tab(
             service.reset(name)
         return view.progress_html(service.progress(name, create=True)), "", gr.update(visible=False)
 
-    def api_answer(learner_name: str, item: str, answer: str, request: gr.Request) -> dict[str, Any]:
-        """For scripts and load tests: the same JSON as `tutor study answer --json`."""
-        try:
-            return service.answer(_resolve_learner(learner_name, request), item, answer).as_json()
-        except TutorError as exc:
-            raise gr.Error(str(exc)) from exc
-
     # Page events are private (issue 9): only `study_answer` is a public API endpoint.
     private: dict[str, Any] = {"api_visibility": "private"}
     app.load(on_load, [stored], [learner, stored, who, progress], **private)
@@ -326,6 +338,4 @@ def build_study_tab(
     imported.upload(on_import, [learner, imported], [feedback, progress], **private)
     reset_button.click(lambda: gr.update(visible=True), None, [confirm], **private)
     confirm.click(on_reset, [learner], [progress, feedback, confirm], **private)
-    with tab:  # inside the Tab, not directly in the page's gr.Tabs (which warns about non-Tab children)
-        gr.api(api_answer, api_name="study_answer")  # type: ignore[attr-defined]  # exported at runtime, not in gradio's __all__
     return StudyTab(service, learner, tab)
