@@ -297,6 +297,24 @@ def test_a_missing_size_is_named() -> None:
 
 ANSWERED = [
     pytest.param(
+        "GPT-3 在两千个 token 时 KV 缓存多大？",
+        "kv_cache_bytes",
+        2 * 96 * 96 * 128 * 2000 * 2,
+        id="zh-numerals-tokens",
+    ),
+    pytest.param(
+        "批大小为八、int8 时解码的算术强度是多少？",
+        "decode_intensity",
+        16,
+        id="zh-numerals-batch",
+    ),
+    pytest.param(
+        "七十亿参数的模型用 fp16 每个 token 要读多少字节？",
+        "decode_bytes_per_token",
+        14e9,
+        id="zh-numerals-params",
+    ),
+    pytest.param(
         "How much memory does the KV cache of GPT-3 take at 2,048 tokens?",
         "kv_cache_bytes",
         9_663_676_416,

@@ -74,11 +74,13 @@ class _Answerer:
         assert function is not None
         try:
             calc = getattr(self, f"_{function}")()
+            shape = self._shape()
         except NumbersError as exc:
             return self._needs_sizes(function, exc)
         sources = self._sources(calc)
         context = Context(
             size_sources=self._size_sources(calc),
+            shape=shape,
             lang=self.lang,
             level=self.level,
             model=self._model_name(),

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 from tutor.numbers import sources as src
 from tutor.numbers.errors import NumbersError
-from tutor.numbers.formulas import BYTES_PER_VALUE, Calculation, num
+from tutor.numbers.formulas import BYTES_PER_VALUE, Calculation, num, param_count, weight_bytes
 from tutor.numbers.parse import Found
 from tutor.numbers.presets import Device, Preset
+from tutor.numbers.shape import Shape
 from tutor.qa import Pointer
 
 
@@ -33,6 +34,7 @@ class Context:
     device: Device | None = None
     other_model: str | None = None
     size_sources: list[Pointer] = field(default_factory=list)
+    shape: Shape | None = None  # the shape computed with (a preset's, with the learner's sizes over it)
 
     def t(self, en: str, zh: str) -> str:
         return zh if self.lang == "zh" else en
@@ -198,7 +200,7 @@ def _sizes_from(ctx: Context) -> str:
     table = "" if ctx.preset.table.startswith("§") else ctx.preset.table
     return ctx.t(
         f"Sizes of {ctx.preset.name}{', ' + table if table else ''}: {where}.",
-        f"{ctx.preset.name}{'（' + table + '）' if table else ''} 的尺寸：{where}。",
+        f"{ctx.preset.name}{'（' + table + '）' if table else ''}的尺寸：{where}。",
     )
 
 
@@ -217,7 +219,8 @@ def _device_line(ctx: Context) -> str:
     d = ctx.device
     return ctx.t(
         f"Device: {d.name} — {num(d.bandwidth / 1e12)} TB/s, {num(d.peak_flops / 1e12)} TFLOPS, {d.note}.",
-        f"设备：{d.name}——{num(d.bandwidth / 1e12)} TB/s，{num(d.peak_flops / 1e12)} TFLOPS，{d.note}。",
+        f"设备：{d.name}——{num(d.bandwidth / 1e12)} TB/s，{num(d.peak_flops / 1e12)} TFLOPS，"
+        "厂商数据表中的示例，并非阅读材料。",
     )
 
 
@@ -381,10 +384,8 @@ def _kv_cache_bytes(calc: Calculation, ctx: Context) -> Parts:
             "（Miao et al. 2023，§3.2，第 15 页）。",
         )
     )
-    if ctx.preset and ctx.preset.shape.kind == "decoder":
-        from tutor.numbers.formulas import param_count, weight_bytes
-
-        weights = weight_bytes(param_count(ctx.preset.shape).value, str(inputs["precision"])).value
+    if ctx.preset and ctx.shape is not None and ctx.shape.kind == "decoder":
+        weights = weight_bytes(param_count(ctx.shape).value, str(inputs["precision"])).value
         equal = weights / calc.terms["per_token"]
         parts.derivation.append(
             ctx.t(
@@ -757,7 +758,7 @@ def render(calc: Calculation, ctx: Context) -> str:
         blocks.append(_formula_sources(calc, ctx))
     tail = [line for line in (_sizes_from(ctx), _device_line(ctx)) if line]
     if tail:
-        blocks.append(" ".join(tail))
+        blocks.append(("" if ctx.lang == "zh" else " ").join(tail))
     return _finish("\n\n".join(blocks), ctx)
 
 

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from tutor.lang.numbers import number_spans
 from tutor.numbers.presets import EXAMPLE_DEVICES, PRESETS, Device, Preset, get_preset
 
 NUM = r"(\d{1,3}(?:,\d{3})+(?![\d.])|\d+(?:\.\d+)?)"
@@ -131,7 +132,7 @@ _FAMILY: list[tuple[re.Pattern[str], str]] = [
             + _Z
         ),
         "gpt2",
-    ),  # noqa: E501
+    ),
     (
         re.compile(
             _A + r"(?:gpt-?1(?!\d)|openai gpt(?![-\s]?\d)|original gpt(?![-\s]?\d)|原始\s*gpt|初代\s*gpt|第一代\s*gpt)"
@@ -197,10 +198,18 @@ class Found:
         return bool(self.preset or self.other_model or self.device or self.stated)
 
 
+_ZH_DIGITS = set("零一二两三四五六七八九十百千万亿")
+
+
 def normalise(question: str) -> str:
-    """Full-width digits and punctuation to ASCII (NFKC), lower case, '×' and '，' tidied."""
+    """Full-width digits and punctuation to ASCII (NFKC), lower case, dashes tidied, and Chinese numerals as digits
+    ("两千个 token" → "2000个 token", read by tutor.lang's number rules)."""
     text = unicodedata.normalize("NFKC", question).lower()
-    return text.replace("×", "x").replace("−", "-").replace("–", "-")
+    text = text.replace("×", "x").replace("−", "-").replace("–", "-")
+    for value, start, end in reversed(number_spans(text)):
+        if value.is_integer() and value >= 1 and any(ch in _ZH_DIGITS for ch in text[start:end]):
+            text = text[:start] + str(int(value)) + text[end:]
+    return text
 
 
 def _number(raw: str) -> float:
@@ -259,6 +268,7 @@ def _params(text: str) -> tuple[float | None, str]:
         (NUM + r"\s*(?:m|million)" + _Z + r"(?!\s*/)", 1e6),
         (NUM + r"\s*亿", 1e8),
         (NUM + r"\s*万\s*(?:个)?\s*参数", 1e4),
+        (NUM + r"\s*(?:个)?\s*参数", 1.0),  # "7000000000 个参数" (also 七十亿参数, once normalised)
     ]
     for pattern, scale in patterns:
         match = re.search(pattern, text)

@@ -85,4 +85,5 @@ class Shape:
 
     def with_sizes(self, **sizes: int | bool | str | None) -> Shape:
         """A copy with the given sizes changed (None leaves a size as it is)."""
-        return replace(self, **{k: v for k, v in sizes.items() if v is not None})  # type: ignore[arg-type]
+        changes = {k: v for k, v in sizes.items() if v is not None}
+        return replace(self, **changes)  # type: ignore[arg-type]  # names are Shape's fields; __post_init__ checks values
