@@ -309,7 +309,7 @@ def results(inputs: PanelInputs, lang: str = "en") -> tuple[str, pd.DataFrame]:
     lines.append(f"<small>{w['sources']}{colon}{separator.join(sources)}</small>")
     if inputs.preset != CUSTOM:
         preset = get_preset(inputs.preset)
-        where = "; ".join(dict.fromkeys(cite(p, lang) for p in preset.where.values()))
+        where = ("；" if lang == "zh" else "; ").join(dict.fromkeys(cite(p, lang) for p in preset.where.values()))
         about = f"（{preset.name}，{preset.table}）：" if lang == "zh" else f" ({preset.name}, {preset.table}): "
         lines.append(f"<small>{w['sizes']}{about}{where}</small>")
     weights_bytes = weights.value if weights else None
