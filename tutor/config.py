@@ -254,6 +254,35 @@ class LlmSettings(_Group):
 class ServerSettings(_Group):
     host: str = Field(default="127.0.0.1", description="Address the web app binds to (loopback by default).")
     port: int = Field(default=7860, ge=1, le=65535, description="Port of the web app.")
+    secret: str | None = Field(
+        default=None,
+        description="Key that signs the learner and login cookies. Unset: a random key made once and kept in "
+        "<data dir>/secret. Workers behind one proxy with different data folders need the same value.",
+    )
+    accounts_file: Path | None = Field(
+        default=None,
+        description="Classroom accounts (`tutor users add`), with argon2 password hashes. Unset: "
+        "<data dir>/accounts.json. When it holds any account, the web app requires a login.",
+    )
+    session_days: float = Field(default=14.0, gt=0, description="Days a login lasts before the learner signs in again.")
+    secure_cookies: bool = Field(
+        default=False,
+        description="Send cookies only over HTTPS (turn on behind a proxy that terminates TLS).",
+    )
+    max_body_kb: int = Field(
+        default=256,
+        ge=16,
+        description="Largest request body the web app reads, in KB; larger ones get 413 before they are parsed "
+        "(a question is at most 2,000 characters; a 20-turn history of answers is about 100 KB).",
+    )
+    max_upload_mb: float = Field(
+        default=8.0, gt=0, description="Largest file a learner may upload (a study record to import), in MB."
+    )
+    max_json_depth: int = Field(
+        default=32,
+        ge=4,
+        description="Deepest nesting of JSON arrays and objects a request may have; deeper ones get 400.",
+    )
 
 
 class Settings(BaseSettings):
@@ -278,7 +307,11 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Finding passages.")
     llm: LlmSettings = Field(default_factory=LlmSettings, description="The answer backend.")
     server: ServerSettings = Field(default_factory=ServerSettings, description="The web app.")
-    auth: str | None = Field(default=None, description="user:password required by the web app (TUTOR_AUTH).")
+    auth: str | None = Field(
+        default=None,
+        description="user:password, a one-learner login for the web app (TUTOR_AUTH); for a class, make accounts "
+        "with `tutor users add`.",
+    )
     max_question_chars: int = Field(default=2000, ge=10, description="Longest question accepted.")
 
     @classmethod
@@ -307,6 +340,10 @@ class Settings(BaseSettings):
     @property
     def ocr_cache_dir(self) -> Path:
         return self.data.dir / "cache" / "ocr"
+
+    @property
+    def accounts_path(self) -> Path:
+        return self.server.accounts_file or self.data.dir / "accounts.json"
 
     @property
     def manifest_path(self) -> Path:

@@ -3,7 +3,10 @@
 A library file is named ``<doc_id>.<ext>``: the doc id is a reading id from the reading list, or
 ``user-<slug>-<content hash>`` for a learner's own document. That one rule is how ingest knows what a
 file is. Nothing here deletes a file except `remove_doc`; a replaced reading's old file waits in
-``library/.backup/`` until the new one is indexed.
+``library/.backup/`` until the next ``--force`` of the same reading replaces it.
+
+Names from the user's disk are echoed through `tutor.echo.shown`: an ESC in a file name must not reach the
+terminal raw, and a huge name is capped.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from tutor.config import Settings
+from tutor.echo import shown
 from tutor.errors import DocumentError, LibraryError
 from tutor.hashing import file_digest
 from tutor.loaders import read_pdf_pages
@@ -124,12 +128,22 @@ class AddResult:
     backup: Path | None = None  # the replaced file, kept until the next successful ingest
 
 
+def _name(path: Path) -> str:
+    return shown(path.name)
+
+
+def _path(path: Path) -> str:
+    return shown(str(path), 160)
+
+
 def format_of(path: Path) -> str:
     """The document kind of a path by its suffix, or a LibraryError naming the supported ones."""
     fmt = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
-        raise LibraryError(f"{path.name}: unsupported file type {path.suffix or '(none)'}. Supported: {supported}.")
+        raise LibraryError(
+            f"{_name(path)}: unsupported file type {shown(path.suffix, 20) or '(none)'}. Supported: {supported}."
+        )
     return fmt
 
 
@@ -140,26 +154,30 @@ def check_regular_file(path: Path) -> int:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise LibraryError(
-                f"{path}: is a symbolic link loop (it leads back to itself); pass the file itself."
+                f"{_path(path)}: is a symbolic link loop (it leads back to itself); pass the file itself."
             ) from exc
         if exc.errno == errno.ENOENT and path.is_symlink():
-            raise LibraryError(f"{path}: is a broken symbolic link (to {os.readlink(path)}).") from exc
+            raise LibraryError(
+                f"{_path(path)}: is a broken symbolic link (to {shown(os.readlink(path), 120)})."
+            ) from exc
         if exc.errno == errno.ENOENT:
-            raise LibraryError(f"{path}: no such file.") from exc
-        raise LibraryError(f"{path}: cannot be read ({exc.strerror}).") from exc
+            raise LibraryError(f"{_path(path)}: no such file.") from exc
+        raise LibraryError(f"{_path(path)}: cannot be read ({exc.strerror}).") from exc
     mode = st.st_mode
     if stat.S_ISDIR(mode):
-        raise LibraryError(f"{path}: is a directory; pass the files inside it (e.g. `tutor add {path}/*.pdf`).")
+        raise LibraryError(
+            f"{_path(path)}: is a directory; pass the files inside it (e.g. `tutor add {_path(path)}/*.pdf`)."
+        )
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         raise LibraryError(
-            f"{path}: is a device, not a document; pass a PDF, Markdown, reStructuredText, HTML or text file."
+            f"{_path(path)}: is a device, not a document; pass a PDF, Markdown, reStructuredText, HTML or text file."
         )
     if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
-        raise LibraryError(f"{path}: is a pipe or socket, not a file; save the document to a file and add that.")
+        raise LibraryError(f"{_path(path)}: is a pipe or socket, not a file; save the document to a file and add that.")
     if not stat.S_ISREG(mode):
-        raise LibraryError(f"{path}: is not a regular file.")
+        raise LibraryError(f"{_path(path)}: is not a regular file.")
     if not os.access(path, os.R_OK):
-        raise LibraryError(f"{path}: cannot be read (permission denied).")
+        raise LibraryError(f"{_path(path)}: cannot be read (permission denied).")
     return st.st_size
 
 
@@ -197,11 +215,11 @@ def check_size(settings: Settings, path: Path, fmt: str, size: int, force: bool)
     if mb > limit_mb and not force:
         kind = "PDF" if fmt == "pdf" else "text"
         raise LibraryError(
-            f"{path.name} is {mb:,.0f} MB; the limit for {kind} files is {limit_mb:g} MB ({variable}). "
+            f"{_name(path)} is {mb:,.0f} MB; the limit for {kind} files is {limit_mb:g} MB ({variable}). "
             f"Indexing it would take about {_duration(seconds)}. Add --force to add it anyway."
         )
     if seconds > limits.warn_seconds:
-        return f"{path.name} is large ({mb:,.1f} MB): `tutor ingest` will take about {_duration(seconds)} for it."
+        return f"{_name(path)} is large ({mb:,.1f} MB): `tutor ingest` will take about {_duration(seconds)} for it."
     return ""
 
 
@@ -236,7 +254,9 @@ def _same_content(settings: Settings, size: int, digest: str) -> Path | None:
 
 
 def _backup(settings: Settings, existing: Path) -> Path:
-    """Move a replaced file aside; `drop_backups` deletes it once the new file is indexed."""
+    """Move a replaced file aside, as the reading's one backup: the backup an earlier --force kept goes now."""
+    for older in list_backups(settings, existing.stem):
+        older.unlink(missing_ok=True)
     folder = settings.library_dir / _BACKUP_DIR
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -255,8 +275,10 @@ def list_backups(settings: Settings, doc_id: str) -> list[Path]:
 
 
 def drop_backups(settings: Settings, doc_id: str) -> list[Path]:
-    """Called after doc_id's current file was indexed: its replaced predecessors are no longer needed."""
-    dropped = list_backups(settings, doc_id)
+    """Called after doc_id's current file was indexed: backups older than the newest go (a library from before
+    one backup per reading can hold several). The newest stays until the next --force of doc_id: a file that
+    indexes cleanly can still be the wrong one."""
+    dropped = list_backups(settings, doc_id)[:-1]
     for path in dropped:
         path.unlink(missing_ok=True)
     return dropped
@@ -273,7 +295,7 @@ def _incoming(settings: Settings, path: Path) -> Iterator[Path]:
         try:
             shutil.copyfile(path, staged)
         except OSError as exc:
-            raise LibraryError(f"{path}: cannot be copied into the library ({exc.strerror}).") from exc
+            raise LibraryError(f"{_path(path)}: cannot be copied into the library ({exc.strerror}).") from exc
         yield staged
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -284,39 +306,94 @@ def _target(settings: Settings, doc_id: str, path: Path) -> Path:
     return settings.library_dir / f"{doc_id}{'.md' if suffix == '.markdown' else suffix}"
 
 
+def check_symlink(path: Path, follow: bool) -> None:
+    """A symbolic link may point inside the folder it is in; anything further (`notes.md -> /etc/passwd`) only
+    with `follow`, since the library serves and quotes what it holds."""
+    if follow or not path.is_symlink():
+        return
+    folder = path.absolute().parent.resolve()
+    target = path.resolve()
+    if not target.is_relative_to(folder):
+        raise LibraryError(
+            f"{_path(path)}: is a symbolic link to {shown(str(target), 160)}, outside its folder; tutor does not "
+            "follow it there. Add the file itself, or pass --follow-symlinks if you mean it."
+        )
+
+
+def check_not_empty(path: Path, staged: Path, fmt: str, size: int) -> None:
+    if size == 0:
+        raise LibraryError(f"{_name(path)}: is empty (0 bytes); there is nothing in it to index.")
+    if fmt != "pdf" and not staged.read_text(encoding="utf-8", errors="replace").strip():
+        raise LibraryError(f"{_name(path)}: holds only blank space; there is nothing in it to index.")
+
+
 def add_file(
-    settings: Settings, readings: ReadingList, path: Path, as_id: str | None = None, force: bool = False
+    settings: Settings,
+    readings: ReadingList,
+    path: Path,
+    as_id: str | None = None,
+    force: bool = False,
+    follow_symlinks: bool = False,
 ) -> AddResult:
     """Copy a local file into the library. Never deletes or overwrites anything by itself.
 
-    With ``as_id`` the file becomes that reading: its title must be found (unless forced), and an
-    existing different file for the reading is only replaced by the same kind of document and with
-    ``force``, the old one kept as a backup. Without ``as_id``, a file whose title is a reading's fills
-    that reading's empty place; anything else becomes the learner's own document under an id of its
-    own. The same content twice is a no-op.
+    With ``as_id`` the file becomes that reading: its title must be found (with ``force``: it must at least
+    not be another reading, and be the reading's kind of document), and an existing different file for the
+    reading is only replaced by the same kind of document and with ``force``, the old one kept as the
+    reading's backup. Without ``as_id``, a file whose title is a reading's fills that reading's empty place;
+    anything else becomes the learner's own document under an id of its own. The same content twice is a
+    no-op. Empty files, and symbolic links out of their folder (unless ``follow_symlinks``), are refused.
     """
     size = check_regular_file(path)
+    check_symlink(path, follow_symlinks)
     fmt = format_of(path)
     warning = check_size(settings, path, fmt, size, force)
     settings.library_dir.mkdir(parents=True, exist_ok=True)
     with _incoming(settings, path) as staged:
+        check_not_empty(path, staged, fmt, staged.stat().st_size)
         digest = file_digest(staged)
         if as_id is not None:
-            result = _add_as(settings, readings.get(as_id), path, staged, fmt, digest, force)
+            result = _add_as(settings, readings, readings.get(as_id), path, staged, fmt, digest, force)
         else:
             result = _add_recognised(settings, readings, path, staged, fmt, size, digest)
     return dataclasses.replace(result, warning=warning) if result.status in ("added", "replaced") else result
 
 
 def _add_as(
-    settings: Settings, reading: Reading, path: Path, staged: Path, fmt: str, digest: str, force: bool
+    settings: Settings,
+    readings: ReadingList,
+    reading: Reading,
+    path: Path,
+    staged: Path,
+    fmt: str,
+    digest: str,
+    force: bool,
 ) -> AddResult:
-    if not force and not is_document(staged, reading):
-        raise LibraryError(
-            f"{path.name} does not look like {reading.id} (could not find {reading.verify_phrase!r} "
-            "in its first pages; a scan without a text layer cannot be checked). "
-            "If it is the right file, add it again with --force."
-        )
+    try:
+        recognised = is_document(staged, reading)
+        other = None if recognised else match_reading(staged, readings)
+    except DocumentError:
+        if not force:
+            raise
+        recognised, other = False, None  # unreadable here (damaged, or a scan): --force takes it unchecked
+    if not recognised:
+        if not force:
+            raise LibraryError(
+                f"{_name(path)} does not look like {reading.id} (could not find {reading.verify_phrase!r} "
+                "in its first pages; a scan without a text layer cannot be checked). "
+                "If it is the right file, add it again with --force."
+            )
+        if other is not None and other.id != reading.id:
+            raise LibraryError(
+                f"{_name(path)} is {other.id} (its first page has the title {other.verify_phrase!r}), not "
+                f"{reading.id}; --force accepts a file whose title cannot be checked, never another reading. "
+                f"To add it as what it is: `tutor add {_path(path)} --as {other.id}`."
+            )
+        if fmt != reading.format:
+            raise LibraryError(
+                f"{reading.id} is a {reading.format} document and {_name(path)} is a {fmt} file whose title "
+                f"cannot be checked; even with --force a reading only takes its own kind of document."
+            )
     existing = find_in_library(settings, reading.id)
     if existing is None:
         os.replace(staged, _target(settings, reading.id, path))
@@ -326,19 +403,19 @@ def _add_as(
     old_fmt = SUPPORTED_SUFFIXES[existing.suffix.lower()]
     if fmt != old_fmt:
         raise LibraryError(
-            f"{reading.id} is in the library as a {old_fmt} file ({existing.name}) and {path.name} is a {fmt} "
+            f"{reading.id} is in the library as a {old_fmt} file ({existing.name}) and {_name(path)} is a {fmt} "
             f"file; a reading is only replaced by the same kind of document. To swap it anyway, run "
             f"`tutor remove {reading.id}` first."
         )
     if not force:
         raise LibraryError(
             f"{reading.id} is already in the library ({existing.name}, {existing.stat().st_size / 1e6:.1f} MB) "
-            f"and {path.name} differs from it. Add --force to replace it; the old file is kept as a backup "
-            "until the next successful `tutor ingest`."
+            f"and {_name(path)} differs from it. Add --force to replace it; the old file is kept as its backup "
+            f"until the next --force of {reading.id}."
         )
     backup = _backup(settings, existing)
     os.replace(staged, _target(settings, reading.id, path))
-    note = f"the old {existing.name} is kept at {backup} until the next successful ingest"
+    note = f"the old {existing.name} is kept at {backup} until the next --force of {reading.id}"
     return AddResult(path, reading.id, "replaced", note, backup=backup)
 
 
@@ -359,7 +436,7 @@ def _add_recognised(
             matched.id,
             "skipped",
             f"its title is {matched.id}'s, which is already in the library as {existing.name}; nothing was "
-            f"changed. To replace that file: `tutor add {path} --as {matched.id} --force`",
+            f"changed. To replace that file: `tutor add {_path(path)} --as {matched.id} --force`",
         )
     doc_id = user_doc_id(path.name, digest)
     os.replace(staged, _target(settings, doc_id, path))
@@ -367,7 +444,7 @@ def _add_recognised(
     if matched is not None:
         note += (
             f"; it mentions {matched.id}'s title, but that reading is a {matched.format} file. If it is a copy "
-            f"of the reading, `tutor remove {doc_id}` and `tutor add {path} --as {matched.id}`"
+            f"of the reading, `tutor remove {doc_id}` and `tutor add {_path(path)} --as {matched.id}`"
         )
     return AddResult(path, doc_id, "added", note)
 

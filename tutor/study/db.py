@@ -74,6 +74,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "questions asked in the chat, for the teacher's view",
+        """
+        CREATE TABLE questions (
+            id INTEGER PRIMARY KEY,
+            learner_id INTEGER NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+            question TEXT NOT NULL,
+            concept TEXT NOT NULL,
+            covered INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX questions_by_learner ON questions(learner_id);
+        """,
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -98,6 +112,37 @@ class ConceptState:
     attempts: int
     card: str  # the fsrs card as JSON
     due: str  # ISO 8601, UTC
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question a learner asked in the chat, and the concept it was answered from ('' when declined)."""
+
+    question: str
+    concept: str
+    covered: bool
+    created_at: str
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    """One learner's practice of one concept, as the teacher's view needs it."""
+
+    learner: str
+    concept: str
+    attempts: int
+    wrong: int
+    recent_wrong: int  # wrong answers among the last RECENT_FOR_STUCK
+    mastery: float
+    last_at: str
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    question: str
+    times: int
+    learners: int
+    concept: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +171,8 @@ class Repository(Protocol):
     def exposures(self, learner: int) -> list[tuple[str, str]]: ...
     def set_sections_read(self, learner: int, reading_id: str, sections: list[str], now: str) -> None: ...
     def sections_read(self, learner: int) -> list[tuple[str, str, str]]: ...
+    def add_question(self, learner: int, question: Question) -> None: ...
+    def questions(self, learner: int) -> list[Question]: ...
     def replace_record(
         self,
         learner: int,
@@ -133,11 +180,15 @@ class Repository(Protocol):
         states: list[ConceptState],
         exposures: list[tuple[str, str]],
         sections: list[tuple[str, str, str]],
+        questions: list[Question],
     ) -> None: ...
     def count_attempts(self, learner: int | None = None) -> int: ...
+    def class_rows(self) -> list[ClassRow]: ...
+    def top_questions(self, limit: int) -> list[AskedQuestion]: ...
 
 
 RECENT = 30  # attempts per concept that mastery looks at; older ones weigh < 0.7**30
+RECENT_FOR_STUCK = 5  # the teacher's view calls a learner stuck on a concept from their last five answers to it
 
 
 class SqliteRepository:
@@ -383,6 +434,51 @@ class SqliteRepository:
             ).fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
 
+    # -------------------------------------------------------------------------------- chat questions
+
+    def add_question(self, learner: int, question: Question) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO questions (learner_id, question, concept, covered, created_at) VALUES (?, ?, ?, ?, ?)",
+                (learner, question.question, question.concept, int(question.covered), question.created_at),
+            )
+
+    def questions(self, learner: int) -> list[Question]:
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT question, concept, covered, created_at FROM questions WHERE learner_id = ? ORDER BY id",
+                (learner,),
+            ).fetchall()
+        return [Question(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+
+    # -------------------------------------------------------------------------------- the whole class
+
+    def class_rows(self) -> list[ClassRow]:
+        """Every learner's practice per concept, in one query (window functions need SQLite 3.25, from 2018)."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "WITH ranked AS (SELECT learner_id, concept, correct, created_at, ROW_NUMBER() OVER "
+                "(PARTITION BY learner_id, concept ORDER BY id DESC) AS back FROM attempts) "
+                "SELECT l.name, r.concept, COUNT(*), SUM(1 - r.correct), "
+                "SUM(CASE WHEN r.back <= ? AND r.correct = 0 THEN 1 ELSE 0 END), COALESCE(MAX(s.mastery), 0), "
+                "MAX(r.created_at) FROM ranked AS r JOIN learners AS l ON l.id = r.learner_id "
+                "LEFT JOIN concept_state AS s ON s.learner_id = r.learner_id AND s.concept = r.concept "
+                "GROUP BY r.learner_id, r.concept ORDER BY l.name, r.concept",
+                (RECENT_FOR_STUCK,),
+            ).fetchall()
+        return [ClassRow(r[0], r[1], int(r[2]), int(r[3]), int(r[4]), float(r[5]), r[6]) for r in rows]
+
+    def top_questions(self, limit: int) -> list[AskedQuestion]:
+        """The questions asked most, the same question in other case or spacing counted together."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT MIN(question), COUNT(*), COUNT(DISTINCT learner_id), MAX(concept) FROM questions "
+                "GROUP BY lower(trim(question)) ORDER BY COUNT(*) DESC, COUNT(DISTINCT learner_id) DESC, "
+                "MAX(created_at) DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [AskedQuestion(r[0], int(r[1]), int(r[2]), r[3] or "") for r in rows]
+
     # -------------------------------------------------------------------------------- whole records
 
     def replace_record(
@@ -392,11 +488,16 @@ class SqliteRepository:
         states: list[ConceptState],
         exposures: list[tuple[str, str]],
         sections: list[tuple[str, str, str]],
+        questions: list[Question],
     ) -> None:
         """Swap a learner's whole record in one transaction (reset is the empty record; import a merged one)."""
         with self._write() as conn:
-            for table in ("attempts", "concept_state", "exposures", "sections_read"):
+            for table in ("attempts", "concept_state", "exposures", "sections_read", "questions"):
                 conn.execute(f"DELETE FROM {table} WHERE learner_id = ?", (learner,))  # table names are fixed above
+            conn.executemany(
+                "INSERT INTO questions (learner_id, question, concept, covered, created_at) VALUES (?, ?, ?, ?, ?)",
+                [(learner, q.question, q.concept, int(q.covered), q.created_at) for q in questions],
+            )
             conn.executemany(
                 "INSERT INTO attempts (learner_id, item_id, concept, kind, answer, correct, score, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -7,7 +7,6 @@ dataclasses below, whose `as_json()` is the stable contract of `tutor study … 
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,18 +15,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tutor.accounts import NAME
 from tutor.config import Settings
+from tutor.echo import shown
 from tutor.glossary import Glossary, load_glossary
 from tutor.notes import load_notes
 from tutor.readings import ReadingList, load_reading_list
-from tutor.study.db import RECENT, Attempt, ConceptState, Repository, open_repository
+from tutor.study.db import RECENT, Attempt, ConceptState, Question, Repository, open_repository
 from tutor.study.errors import StudyError
 from tutor.study.grading import Embedder, Grade, Grader
 from tutor.study.items import LEVEL_RANK, Item, ItemBank, McqItem, Source, load_items
 from tutor.study.mastery import MASTERED, Concept, ConceptPath, build_path, mastery_from
 from tutor.study.schedule import iso, now_utc, parse_iso, review
 
-_LEARNER = re.compile(r"^[\w.@+-]{1,64}$")
 EXPORT_FORMAT = "tutor-study-record"
 
 
@@ -147,6 +147,14 @@ class _ExportedSection(BaseModel):
     at: datetime
 
 
+class _ExportedQuestion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str
+    concept: str
+    covered: bool
+    at: datetime
+
+
 class ExportedRecord(BaseModel):
     """The JSON a learner downloads and imports elsewhere."""
 
@@ -158,6 +166,7 @@ class ExportedRecord(BaseModel):
     attempts: list[_ExportedAttempt]
     exposures: list[_ExportedExposure] = []
     sections_read: list[_ExportedSection] = []
+    questions: list[_ExportedQuestion] = []
 
 
 # ------------------------------------------------------------------------------------------ service
@@ -212,8 +221,10 @@ class StudyService:
     @staticmethod
     def check_learner(name: str) -> str:
         clean = name.strip()
-        if not _LEARNER.fullmatch(clean):
-            raise StudyError(f"Learner name {name!r} is not usable: use 1-64 letters, digits or . _ @ + - (no spaces).")
+        if not NAME.fullmatch(clean):
+            raise StudyError(
+                f"Learner name {shown(name, 40)!r} is not usable: use 1-64 letters, digits or . _ @ + - (no spaces)."
+            )
         return clean
 
     def _learner(self, name: str, create: bool) -> int:
@@ -228,8 +239,12 @@ class StudyService:
             )
         return found
 
+    def _lookup(self, name: str) -> int | None:
+        """The learner's row, if they have one; reading never creates it."""
+        return self.repo.learner_id(self.check_learner(name))
+
     def known_learner(self, name: str) -> bool:
-        return self.repo.learner_id(self.check_learner(name)) is not None
+        return self._lookup(name) is not None
 
     def require_learner(self, name: str) -> None:
         """Raise the unknown-learner error now (before asking the user to confirm anything)."""
@@ -389,12 +404,13 @@ class StudyService:
 
     # -------------------------------------------------------------------------------- progress
 
-    def progress(self, learner: str, create: bool = False) -> Progress:
-        lid = self._learner(learner, create=create)
+    def progress(self, learner: str, empty_if_new: bool = False) -> Progress:
+        """Mastery per concept and stage; a learner without a record gets an error, or the empty report."""
+        lid = self._lookup(learner) if empty_if_new else self._learner(learner, create=False)
         now = self.clock()
-        states = self.repo.concept_states(lid)
-        exposures = Counter(c for c, _ in self.repo.exposures(lid))
-        read = {(r, s) for r, s, _ in self.repo.sections_read(lid)}
+        states = self.repo.concept_states(lid) if lid is not None else {}
+        exposures = Counter(c for c, _ in self.repo.exposures(lid)) if lid is not None else Counter()
+        read = {(r, s) for r, s, _ in self.repo.sections_read(lid)} if lid is not None else set()
         mastery = {c: s.mastery for c, s in states.items()}
         concepts: list[ConceptProgress] = []
         for c in self.path.concepts:
@@ -436,6 +452,15 @@ class StudyService:
         target = self._concept(concept)
         self.repo.add_exposure(self._learner(learner, create=True), target.id, iso(self.clock()))
 
+    def record_question(self, learner: str, question: str, concept: str, covered: bool) -> None:
+        """A question asked in the chat, kept for the teacher's "asked most" list (and in the learner's export)."""
+        target = self._concept(concept).id if concept else ""
+        clean = question.strip()[:2000]
+        if clean:
+            self.repo.add_question(
+                self._learner(learner, create=True), Question(clean, target, covered, iso(self.clock()))
+            )
+
     def mark_read(self, learner: str, reading_id: str, sections: list[str]) -> None:
         """Set which of a reading's sections the learner has read."""
         reading = self.readings.by_id.get(reading_id)
@@ -450,7 +475,7 @@ class StudyService:
 
     def reset(self, learner: str) -> None:
         """Forget the learner's attempts, schedule, exposure and sections read (the name stays known)."""
-        self.repo.replace_record(self._learner(learner, create=False), [], [], [], [])
+        self.repo.replace_record(self._learner(learner, create=False), [], [], [], [], [])
 
     def export(self, learner: str) -> dict[str, Any]:
         lid = self._learner(learner, create=False)
@@ -473,6 +498,10 @@ class StudyService:
             ],
             "exposures": [{"concept": c, "at": at} for c, at in self.repo.exposures(lid)],
             "sections_read": [{"reading_id": r, "section": s, "at": at} for r, s, at in self.repo.sections_read(lid)],
+            "questions": [
+                {"question": q.question, "concept": q.concept, "covered": q.covered, "at": q.created_at}
+                for q in self.repo.questions(lid)
+            ],
         }
 
     def import_record(self, data: str | dict[str, Any], learner: str | None = None) -> str:
@@ -502,8 +531,17 @@ class StudyService:
         sections = {(r, s): at for r, s, at in self.repo.sections_read(lid)}
         for sec in record.sections_read:
             sections.setdefault((sec.reading_id, sec.section), _utc(sec.at))
+        questions = {(q.question, q.created_at): q for q in self.repo.questions(lid)}
+        for q in record.questions:
+            at = _utc(q.at)
+            questions.setdefault((q.question, at), Question(q.question, q.concept, q.covered, at))
         self.repo.replace_record(
-            lid, merged, replay(merged), exposures, [(r, s, at) for (r, s), at in sections.items()]
+            lid,
+            merged,
+            replay(merged),
+            exposures,
+            [(r, s, at) for (r, s), at in sections.items()],
+            sorted(questions.values(), key=lambda q: q.created_at),
         )
         return name
 

@@ -1,20 +1,19 @@
-"""The web tutor: layout and event handlers only; answering lives in tutor.answer.
+"""The web tutor's page: Gradio layout and event handlers only; answering lives in tutor.answer, the server
+(login, JSON API, request guard, library routes) in tutor.web.
 
 Page: the chat (answers read from the top, sources numbered as their markers) with suggested questions,
 beside panels for the reading path, an interactive map, the glossary and a source viewer that opens a
-cited PDF page with the quote highlighted. The interface speaks English or Chinese (a switch kept in the
-browser). One public API endpoint, `/ask`, answers like `tutor ask --json`; every other event is private.
-Library files are served by the app's own `/library/<id>` route, behind the same login as the page.
+cited PDF page with the quote highlighted, the Study tab and, for a teacher's account, the Teacher panel.
+The interface speaks English or Chinese (a switch kept in the browser). One public API endpoint, `/ask`,
+answers like `tutor ask --json` (and `/study_answer` like `tutor study answer --json`); every other event is
+private. Every handler takes the learner from the request (`request.username`, set by the server's signed
+session), never from what the page sends.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 import logging
 import os
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,16 +23,15 @@ from typing import Any
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402 -- analytics must be off before gradio is imported
-from fastapi import FastAPI, Request  # noqa: E402
-from fastapi.responses import FileResponse, JSONResponse, Response  # noqa: E402
-from starlette.concurrency import run_in_threadpool  # noqa: E402
 
+from tutor.accounts import Accounts  # noqa: E402
 from tutor.answer import Answer, Tutor, is_reset  # noqa: E402
-from tutor.config import LEVELS, Settings  # noqa: E402
+from tutor.config import Settings  # noqa: E402
 from tutor.conversation import Turn  # noqa: E402
 from tutor.errors import TutorError  # noqa: E402
 from tutor.feedback import record_feedback  # noqa: E402
 from tutor.library import list_library  # noqa: E402
+from tutor.study.service import StudyService  # noqa: E402
 from tutor.ui import panels, viewer  # noqa: E402
 from tutor.ui.maths import DELIMITERS  # noqa: E402
 from tutor.ui.pathmap import render_map  # noqa: E402
@@ -47,18 +45,18 @@ from tutor.ui.render import (  # noqa: E402
 )
 from tutor.ui.strings import ANSWER_LANGS, UI_LANGS, browser_language, t  # noqa: E402
 from tutor.ui.strings import LEVELS as LEVEL_CHOICES
-from tutor.ui.study_tab import StudyTab, build_study_tab, learner_state  # noqa: E402
+from tutor.ui.study_tab import StudyTab, build_study_tab, build_teacher_tab, learner_of  # noqa: E402
+from tutor.web.api import Asking  # noqa: E402
+from tutor.web.failures import classify, scrub  # noqa: E402
+from tutor.web.models import ApiError, AskRequest, validate  # noqa: E402
 
 log = logging.getLogger(__name__)
 
 LANG_KEY = "tutor-ui-lang"
 STREAM_EVERY = 0.12  # seconds between streamed chat updates: tokens batch up, the page stays smooth
-MAX_HISTORY = 20  # turns the API accepts as history
-MALFORMED = "Malformed request: expected JSON with a `data` list."
-MAX_BODY_BYTES = 4 * 1024 * 1024  # an API request larger than this is refused before it is parsed
 
 
-def _static(name: str) -> str:
+def static(name: str) -> str:
     return resources.files("tutor.ui").joinpath("static", name).read_text(encoding="utf-8")
 
 
@@ -76,9 +74,10 @@ class Session:
 class TutorApp:
     """Holds the tutor and turns its answers and data into what the page shows."""
 
-    def __init__(self, settings: Settings, tutor: Tutor) -> None:
+    def __init__(self, settings: Settings, tutor: Tutor, asking: Asking) -> None:
         self.settings = settings
         self.tutor = tutor
+        self.asking = asking
         self.study: StudyTab | None = None
         self.answer_limit = settings.llm.concurrency if tutor.backend.name == "openai" else 4
         self._rendered: dict[tuple[Any, ...], str] = {}
@@ -96,6 +95,7 @@ class TutorApp:
         return indexed, have
 
     def status(self) -> panels.Status:
+        """What the status line says; raises when the index cannot be read (see `status_html`)."""
         indexed, have = self.library_state()
         readings = self.tutor.readings.readings
         notes = {d.split(".")[0] for d in indexed if d.startswith("note-")}
@@ -111,11 +111,22 @@ class TutorApp:
             model=self.settings.llm.model,
         )
 
-    def scrub(self, message: str) -> str:
-        """No server paths in what the page shows."""
-        for path in {self.settings.data.dir, self.settings.data.dir.resolve(), self.settings.data.corpus}:
-            message = message.replace(str(path), "…")
-        return message
+    def status_html(self, lang: str) -> str:
+        """The status line; when the index is unreachable or the disk full, it says that instead."""
+        try:
+            return panels.status_html(self.status(), lang)
+        except Exception as exc:  # noqa: BLE001 -- the page must come up and say what is wrong
+            return message_markdown(self.problem(exc, lang))
+
+    def problem(self, exc: BaseException, lang: str) -> str:
+        """One line for the learner about a failure: its own message, the server's state, or a generic one."""
+        failure = classify(exc, self.settings)
+        if failure is not None:
+            return failure.message
+        if isinstance(exc, TutorError):
+            return scrub(str(exc), self.settings)
+        log.exception("the page failed", exc_info=exc)
+        return t(lang, "error", kind=type(exc).__name__)
 
     def mastery(self, learner: str) -> dict[str, float] | None:
         """Mastery per reading: the mean over the practised concepts whose notes point to it."""
@@ -156,6 +167,10 @@ class TutorApp:
         indexed, have = self.library_state()
         return render_map(self.tutor.readings, lang, indexed, have, self.mastery(learner))
 
+    def map_for(self, lang: str, request: gr.Request) -> str:
+        """The map with the caller's own mastery on it."""
+        return self.map_html(lang, learner_of(request))
+
     def suggestions(self, session: Session | None, lang: str) -> str:
         latest = self._latest(session)
         if latest is not None and latest.read_next:
@@ -174,7 +189,7 @@ class TutorApp:
         return (
             gr.update(value=lang),
             t(lang, "tagline"),
-            panels.status_html(self.status(), lang),
+            self.status_html(lang),
             gr.update(placeholder=t(lang, "chat_empty")),
             gr.update(placeholder=t(lang, "placeholder")),
             gr.update(value=t(lang, "ask")),
@@ -197,7 +212,7 @@ class TutorApp:
     # ------------------------------------------------------------------------------------------ events
 
     def respond(
-        self, question: str, level: str, lang: str, ui_lang: str, session: Session | None, learner: str = ""
+        self, question: str, level: str, lang: str, ui_lang: str, session: Session | None, request: gr.Request
     ) -> Iterator[tuple[Any, ...]]:
         """Stream one answer into the chat: (chat, question box, session, suggestions) per update.
 
@@ -205,7 +220,9 @@ class TutorApp:
         session = session or Session()
         question = question if isinstance(question, str) else ""
         ui_lang = "zh" if ui_lang == "zh" else "en"
-        session.messages = [*session.messages, {"role": "user", "content": question_markdown(question, ui_lang)}]
+        learner = learner_of(request)
+        echo = question.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate cannot be sent back
+        session.messages = [*session.messages, {"role": "user", "content": question_markdown(echo, ui_lang)}]
         if not question.replace("\x00", "").strip():
             session.messages.append({"role": "assistant", "content": message_markdown(t(ui_lang, "empty_question"))})
             yield session.messages, gr.skip(), session, gr.skip()
@@ -221,7 +238,7 @@ class TutorApp:
                     session.answer_at[at] = piece.id
                     session.turns = [*session.turns, piece.as_turn()]
                     session.messages[at] = {"role": "assistant", "content": answer_markdown(piece, self.local_pdf)}
-                    self._exposure(learner, piece)
+                    self.asking.record(learner, piece)
                     yield session.messages, "", session, self.suggestions(session, ui_lang)
                     return
                 text = "" if is_reset(piece) else text + piece
@@ -229,30 +246,17 @@ class TutorApp:
                     shown = time.monotonic()
                     session.messages[at] = {"role": "assistant", "content": streaming_markdown(text)}
                     yield session.messages, gr.skip(), session, gr.skip()
-        except TutorError as exc:
-            session.messages[at] = {"role": "assistant", "content": message_markdown(self.scrub(str(exc)))}
-            keep = question if len(question) <= self.settings.max_question_chars else gr.skip()
-            yield session.messages, keep, session, gr.skip()
         except Exception as exc:  # the session must survive anything; the terminal gets the traceback
-            log.exception("answer failed")
-            message = t(ui_lang, "error", kind=type(exc).__name__)
-            session.messages[at] = {"role": "assistant", "content": message_markdown(message)}
-            keep = question if len(question) <= self.settings.max_question_chars else gr.skip()
+            session.messages[at] = {"role": "assistant", "content": message_markdown(self.problem(exc, ui_lang))}
+            keep = echo if len(echo) <= self.settings.max_question_chars else gr.skip()
             yield session.messages, keep, session, gr.skip()
 
     def respond_to(
-        self, level: str, lang: str, ui_lang: str, session: Session | None, learner: str, evt: gr.SelectData
+        self, level: str, lang: str, ui_lang: str, session: Session | None, evt: gr.SelectData, request: gr.Request
     ) -> Iterator[tuple[Any, ...]]:
         """A clicked question (suggestion, read-next item, reading chip, map node) is asked at once."""
         value = evt.value if isinstance(evt.value, str) else ""
-        yield from self.respond(value[: self.settings.max_question_chars + 1], level, lang, ui_lang, session, learner)
-
-    def _exposure(self, learner: str, answer: Answer) -> None:
-        """A question about a concept counts as exposure in the study record (never as mastery)."""
-        if self.study is None or not learner or not answer.covered or not answer.topic:
-            return
-        with contextlib.suppress(TutorError):
-            self.study.record_exposure(learner, answer.topic)
+        yield from self.respond(value[: self.settings.max_question_chars + 1], level, lang, ui_lang, session, request)
 
     def view(self, session: Session | None, ui_lang: str, evt: gr.SelectData) -> tuple[Any, ...]:
         """Open a cited page, a note or another page of a PDF in the viewer, and show the viewer tab."""
@@ -314,7 +318,12 @@ class TutorApp:
     # ------------------------------------------------------------------------------------------ API
 
     def api_ask(
-        self, question: str, level: str = "beginner", language: str = "auto", history: list[Any] | None = None
+        self,
+        question: str,
+        level: str = "beginner",
+        language: str = "auto",
+        history: list[Any] | None = None,
+        request: gr.Request | None = None,
     ) -> dict[str, Any]:
         """Ask the tutor one question; returns the same JSON object as `tutor ask --json`.
 
@@ -325,152 +334,22 @@ class TutorApp:
         (their question, topic and facet are used) or plain earlier questions.
         """
         try:
-            turns = _history(history)
-            if not isinstance(question, str):
-                raise gr.Error("`question` must be text.", print_exception=False)
-            if not isinstance(level, str) or level not in LEVELS:
-                raise gr.Error(f"`level` must be one of {', '.join(LEVELS)}.", print_exception=False)
-            if language not in ("auto", "en", "zh"):
-                raise gr.Error("`language` must be auto, en or zh.", print_exception=False)
-            return self.tutor.ask(question, level, language, turns).as_json()
-        except TutorError as exc:
-            raise gr.Error(self.scrub(str(exc)), print_exception=False) from None
-        except gr.Error:
-            raise
-        except Exception as exc:
-            log.exception("API answer failed")
-            raise gr.Error(f"The tutor failed to answer ({type(exc).__name__}).", print_exception=False) from None
-
-
-def _history(history: Any) -> list[Turn]:
-    """Earlier turns from API input: answer objects or questions; anything else is a one-line error."""
-    if history is None or history == "":
-        return []
-    if not isinstance(history, list) or len(history) > MAX_HISTORY:
-        raise gr.Error(f"`history` must be a list of at most {MAX_HISTORY} earlier answers.", print_exception=False)
-    turns = []
-    for item in history:
-        if isinstance(item, str):
-            turns.append(Turn(item[:2000]))
-        elif isinstance(item, dict) and isinstance(item.get("question"), str):
-            turns.append(
-                Turn(
-                    item["question"][:2000],
-                    str(item.get("topic") or ""),
-                    str(item.get("facet") or ""),
-                    str(item.get("direct") or item.get("answer") or "")[:2000],
-                )
+            asked = validate(
+                AskRequest, {"question": question, "level": level, "language": language, "history": history or None}
             )
-        else:
-            raise gr.Error("Each `history` item must be an earlier answer object or a question.", print_exception=False)
-    return turns
+            return self.asking.answer(asked, learner_of(request) if request is not None else None)
+        except ApiError as exc:
+            raise gr.Error(exc.message, print_exception=False) from None
 
 
-def _payload_problem(blocks: gr.Blocks, path: str, body: bytes) -> str | None:
-    """What is wrong with a request to run an event, in one line; None when Gradio can take it."""
-    if not (path.endswith("/queue/join") or "/call/" in path or "/run/" in path):
-        return None
-    try:
-        payload = json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError):
-        return "Malformed request: the body is not JSON."
-    if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
-        return "Malformed request: expected JSON with a `data` list."
-    fn = None
-    if path.endswith("/queue/join"):
-        index = payload.get("fn_index")
-        fn = blocks.fns.get(index) if isinstance(index, int) else None
-    else:
-        name = path.rstrip("/").rsplit("/", 1)[-1]
-        fn = next((f for f in blocks.fns.values() if f.api_name == name), None)
-    if fn is not None and len(payload["data"]) < len(fn.inputs):
-        return f"Expected {len(fn.inputs)} input values, got {len(payload['data'])}."
-    return None
-
-
-class Guard:
-    """Plain ASGI middleware (no per-chunk cost on the event streams, unlike Starlette's BaseHTTPMiddleware).
-
-    Malformed API input gets a one-line error before Gradio sees it: no traceback in the log, nothing of
-    the input echoed back. Gradio's own refusals (a file path outside the library, a body that fails
-    validation) are rewritten so they show neither the path nor the input."""
-
-    def __init__(self, app: Any, blocks: gr.Blocks) -> None:
-        self.app = app
-        self.blocks = blocks
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/gradio_api/"):
-            await self.app(scope, receive, send)
-            return
-        path: str = scope["path"]
-        if scope["method"] == "POST":
-            body, receive = await _read_body(receive)
-            if body is None:
-                await JSONResponse({"error": "The request is too large."}, status_code=413)(scope, receive, send)
-                return
-            problem = _payload_problem(self.blocks, path, body)
-            if problem:
-                await JSONResponse({"error": problem}, status_code=422)(scope, receive, send)
-                return
-        replacement: dict[int, dict[str, str]] = {
-            422: {"error": "Malformed request: expected JSON with a `data` list."}
-        }
-        if path.startswith("/gradio_api/file="):
-            replacement = {403: {"detail": "File not available."}, 404: {"detail": "File not available."}}
-        replaced = False
-
-        async def guarded_send(message: dict[str, Any]) -> None:
-            nonlocal replaced
-            if message["type"] == "http.response.start" and message["status"] in replacement:
-                replaced = True
-                await JSONResponse(replacement[message["status"]], status_code=message["status"])(scope, receive, send)
-                return
-            if replaced:
-                return
-            await send(message)
-
-        await self.app(scope, receive, guarded_send)
-
-
-async def _read_body(receive: Any) -> tuple[bytes | None, Any]:
-    """The whole request body (None when over the limit), and a `receive` that replays it downstream."""
-    chunks: list[bytes] = []
-    size = 0
-    more = True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None, receive
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    body = b"".join(chunks)
-    sent = False
-
-    async def replay() -> dict[str, Any]:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        message: dict[str, Any] = await receive()
-        return message
-
-    return body, replay
-
-
-def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
-    """The page. Handlers are thin: each calls TutorApp, which calls the tutor."""
-    ui = TutorApp(settings, tutor)
+def build_app(settings: Settings, tutor: Tutor, study: StudyService, accounts: Accounts, asking: Asking) -> gr.Blocks:
+    """The page. Handlers are thin: each calls TutorApp or the Study tab, which call the tutor and study mode."""
+    ui = TutorApp(settings, tutor, asking)
     private: dict[str, Any] = {"api_visibility": "private"}
     answering: dict[str, Any] = {"concurrency_limit": ui.answer_limit, "concurrency_id": "answers", **private}
 
     with gr.Blocks(title="tutor · 大模型入门导师") as app:
         stored_lang = gr.BrowserState("", storage_key=LANG_KEY, secret="tutor-interface-language")
-        stored_learner = learner_state(settings)
         session = gr.State(None)
         with gr.Row(elem_id="header"):
             with gr.Column(scale=5, min_width=240):
@@ -479,7 +358,7 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
             ui_lang = gr.Radio(
                 UI_LANGS, value="en", show_label=False, elem_id="ui-lang", scale=0, min_width=150, container=False
             )
-        status = gr.HTML(panels.status_html(ui.status(), "en"), elem_id="status")
+        status = gr.HTML(ui.status_html("en"), elem_id="status")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chat = gr.Chatbot(
@@ -524,7 +403,7 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
                     path = gr.HTML(ui.path_html("en"), elem_id="path", padding=False)
                 with gr.Tab(t("en", "map"), id="map", elem_id="map-tab") as map_tab:
                     path_map = gr.HTML(
-                        ui.map_html("en"), elem_id="path-map", js_on_load=_static("map.js"), padding=False
+                        ui.map_html("en"), elem_id="path-map", js_on_load=static("map.js"), padding=False
                     )
                 with gr.Tab(t("en", "glossary"), id="glossary", elem_id="glossary-tab") as glossary_tab:
                     search = gr.Textbox(
@@ -547,13 +426,12 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
                         latex_delimiters=DELIMITERS,
                         sanitize_html=False,
                     )
-                ui.study = build_study_tab(app, settings, stored_learner, tutor)
-        ask_bridge = gr.HTML("", visible="hidden", js_on_load=_static("ask.js"), elem_id="ask-bridge")
-        page_bridge = gr.HTML("", visible="hidden", js_on_load=_static("page.js"), elem_id="page-bridge")
+                ui.study = build_study_tab(app, settings, study)
+                build_teacher_tab(app, study, accounts)
+        ask_bridge = gr.HTML("", visible="hidden", js_on_load=static("ask.js"), elem_id="ask-bridge")
+        page_bridge = gr.HTML("", visible="hidden", js_on_load=static("page.js"), elem_id="page-bridge")
 
-        learner = ui.study.learner
         study_tab = ui.study.tab
-        assert study_tab is not None
         chat_outputs = [chat, question, session, suggestions]
         language_outputs = [
             ui_lang,
@@ -578,14 +456,14 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
             study_tab,
         ]
 
-        asking = [question, level, lang, ui_lang, session, learner]
-        question.submit(ui.respond, asking, chat_outputs, **answering)
-        send.click(ui.respond, asking, chat_outputs, **answering)
-        ask_bridge.select(ui.respond_to, asking[1:], chat_outputs, **answering)
+        asking_inputs = [question, level, lang, ui_lang, session]
+        question.submit(ui.respond, asking_inputs, chat_outputs, **answering)
+        send.click(ui.respond, asking_inputs, chat_outputs, **answering)
+        ask_bridge.select(ui.respond_to, asking_inputs[1:], chat_outputs, **answering)
         page_bridge.select(ui.view, [session, ui_lang], [view, tabs, session], **private)
         clear.click(ui.clear, [ui_lang], chat_outputs, **private)
         chat.like(ui.feedback, [session], None, **private)
-        map_tab.select(ui.map_html, [ui_lang, learner], path_map, **private)
+        map_tab.select(ui.map_for, [ui_lang], path_map, **private)
 
         def on_load(saved: str | None, request: gr.Request) -> tuple[Any, ...]:
             chosen = saved if saved in ("en", "zh") else browser_language(request.headers.get("accept-language", ""))
@@ -594,121 +472,12 @@ def build_app(settings: Settings, tutor: Tutor) -> gr.Blocks:
                 updates = tuple(u if k == 2 else gr.skip() for k, u in enumerate(updates))
             return (*updates, chosen)
 
-        def switch(chosen: str, current: Session | None, who: str) -> tuple[Any, ...]:
+        def switch(chosen: str, current: Session | None, request: gr.Request) -> tuple[Any, ...]:
             chosen = chosen if chosen in ("en", "zh") else "en"
-            return (*ui.language_updates(chosen, current, who), chosen)
+            return (*ui.language_updates(chosen, current, learner_of(request)), chosen)
 
         app.load(on_load, [stored_lang], [*language_outputs, stored_lang], **private)
-        ui_lang.input(switch, [ui_lang, session, learner], [*language_outputs, stored_lang], **private)
+        ui_lang.input(switch, [ui_lang, session], [*language_outputs, stored_lang], **private)
         gr.api(ui.api_ask, api_name="ask", concurrency_limit=ui.answer_limit, concurrency_id="answers")  # type: ignore[attr-defined]  # exported at runtime
     blocks: gr.Blocks = app
     return blocks
-
-
-def make_server(settings: Settings, tutor: Tutor) -> FastAPI:
-    """The Gradio page on a FastAPI app with the library route; error pages never show server paths."""
-    auth = None
-    if settings.auth:
-        user, _, password = settings.auth.partition(":")
-        auth = (user, password)
-    settings.library_dir.mkdir(parents=True, exist_ok=True)
-    blocks = build_app(settings, tutor)
-    blocks.queue(default_concurrency_limit=8)
-    server = FastAPI(title="tutor", docs_url=None, redoc_url=None, openapi_url=None)
-    gradio_app: dict[str, Any] = {}
-    rest = TutorApp(settings, tutor)
-
-    def signed_in(request: Request) -> bool:
-        """The page's own login: the Gradio session cookie, when TUTOR_AUTH is set."""
-        app = gradio_app.get("app")
-        if app is None or (app.auth is None and app.auth_dependency is None):
-            return True
-        token = request.cookies.get(f"access-token-{app.cookie_id}") or request.cookies.get(
-            f"access-token-unsecure-{app.cookie_id}"
-        )
-        return bool(token and app.tokens.get(token))
-
-    @server.get("/library/{doc_id}")
-    def library_file(doc_id: str, request: Request) -> Response:
-        if not signed_in(request):
-            return JSONResponse({"detail": "Not authenticated"}, status_code=401)
-        path = viewer.safe_doc_path(settings, doc_id)
-        if path is None:
-            return JSONResponse({"detail": "No such document in the library."}, status_code=404)
-        media = "application/pdf" if path.suffix.lower() == ".pdf" else "text/plain; charset=utf-8"
-        return FileResponse(path, media_type=media, headers={"Content-Disposition": "inline"})
-
-    @server.get("/library/{doc_id}/page/{page}.png")
-    def library_page(doc_id: str, page: int, request: Request) -> Response:
-        if not signed_in(request):
-            return JSONResponse({"detail": "Not authenticated"}, status_code=401)
-        view = viewer.render_page(settings, doc_id, page)
-        if view is None:
-            return JSONResponse({"detail": "No such page."}, status_code=404)
-        return FileResponse(view.image, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
-
-    # Answers are CPU-bound: as many at once as cores, the rest wait their turn in arrival order (an
-    # asyncio semaphore is fair), so fifty learners at once share the machine instead of thrashing it.
-    answering = asyncio.Semaphore(max(1, os.cpu_count() or 1))
-
-    @server.post("/api/ask")
-    async def ask(request: Request) -> Response:
-        """Plain JSON in, the `tutor ask --json` object out: the page's `/ask` without Gradio's queue."""
-        if not signed_in(request):
-            return JSONResponse({"error": "Not authenticated: log in at / first."}, status_code=401)
-        try:
-            body = await request.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            return JSONResponse(
-                {
-                    "error": 'Send a JSON object: {"question": "...", "level": "beginner", "language": "auto", '
-                    '"history": []}.'
-                },
-                status_code=400,
-            )
-        question = body.get("question")
-        async with answering:
-            try:
-                answer = await run_in_threadpool(
-                    rest.api_ask,
-                    question if isinstance(question, str) else None,  # type: ignore[arg-type] # checked inside
-                    body.get("level", "beginner"),
-                    body.get("language", "auto"),
-                    body.get("history"),
-                )
-            except gr.Error as exc:
-                return JSONResponse({"error": str(exc.message)}, status_code=400)
-        return JSONResponse(answer)
-
-    server.add_middleware(Guard, blocks=blocks)
-
-    mounted: FastAPI = gr.mount_gradio_app(
-        server,
-        blocks,
-        path="/",
-        auth=auth,
-        footer_links=[],
-        allowed_paths=[str(settings.library_dir.resolve())],
-        server_name=settings.server.host,
-        server_port=settings.server.port,
-        theme=gr.themes.Soft(),
-        css=_static("page.css"),
-    )
-    for route in mounted.routes:
-        if getattr(route, "path", None) == "" and hasattr(route, "app"):
-            gradio_app["app"] = route.app
-    return mounted
-
-
-def serve(settings: Settings, tutor: Tutor) -> None:
-    import uvicorn
-
-    server = make_server(settings, tutor)
-    # The page comes up first; the model loads in the background before most learners have typed.
-    threading.Thread(target=tutor.retriever.warm_up, daemon=True).start()
-    warm_model = getattr(tutor.backend, "warm_up", None)  # a local model loads and reads its system prompts
-    if warm_model is not None:
-        threading.Thread(target=warm_model, daemon=True).start()
-    uvicorn.run(server, host=settings.server.host, port=settings.server.port, log_level="warning")

@@ -9,6 +9,7 @@ for a source, `open-<answer>-<n>` for its "open here" link.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from typing import Any
@@ -71,6 +72,30 @@ WORDS: dict[str, dict[str, Any]] = {
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 _MATHISH = re.compile(r"[√∑Σ∏Π→←∂≤≥≈∈]|[A-Za-z]\s[a-z]\s*=")
 SHOWN_QUESTION_CHARS = 2000
+# A Markdown link or reference definition whose target is a script or inline data: shown as text, never a link.
+_LINK_TARGET = re.compile(r"\]\(\s*<?([^)>]*)")
+_REFERENCE = re.compile(r"^(\s{0,3}\[[^\]]+\]):(?=\s*<?\S)", re.MULTILINE)
+_UNSAFE_SCHEMES = ("javascript:", "data:", "vbscript:")
+
+
+def _unsafe(target: str) -> bool:
+    """Browsers ignore case, spaces and control characters inside a scheme (`Java\tScript:`), and Markdown
+    decodes entities in a link target (`&#106;avascript:`)."""
+    flat = re.sub(r"[\x00-\x20]+", "", html.unescape(html.unescape(target))).lower().lstrip("<")
+    return flat.startswith(_UNSAFE_SCHEMES)
+
+
+def defuse_links(markdown: str) -> str:
+    """Markdown whose `[text](javascript:…)` / `data:` links and reference definitions are shown as text.
+
+    Escaping HTML stops `<a href=…>`, but Markdown's own link syntax would still become a link."""
+    markdown = _LINK_TARGET.sub(lambda m: "]\\(" + m.group(0)[2:] if _unsafe(m.group(1)) else m.group(0), markdown)
+
+    def reference(m: re.Match[str]) -> str:
+        rest = markdown[m.end() :].lstrip(" \t<")
+        return f"{m.group(1)}\\:" if _unsafe(rest) else m.group(0)
+
+    return _REFERENCE.sub(reference, markdown)
 
 
 def words(lang: str) -> dict[str, Any]:
@@ -86,17 +111,17 @@ def question_markdown(question: str, lang: str = "en") -> str:
     text = question.replace("\x00", "").strip()
     if len(text) > SHOWN_QUESTION_CHARS:
         return escape_html(_w(lang, "long_question").format(n=len(text)))
-    return plain(text) or "…"
+    return defuse_links(plain(text)) or "…"
 
 
 def streaming_markdown(text: str) -> str:
     """What is written so far, while a backend streams: plain escaped text, no links yet."""
-    return f'<div class="answer streaming">\n\n{typeset(text) or "…"}\n\n</div>'
+    return defuse_links(f'<div class="answer streaming">\n\n{typeset(text) or "…"}\n\n</div>')
 
 
 def message_markdown(text: str) -> str:
     """A one-line message from the tutor (empty question, a problem)."""
-    return f'<div class="tutor-note">\n\n{plain(text)}\n\n</div>'
+    return defuse_links(f'<div class="tutor-note">\n\n{plain(text)}\n\n</div>')
 
 
 def read_next_question(item: ReadNext, lang: str) -> str:
@@ -197,7 +222,7 @@ def answer_markdown(answer: Answer, local_pdf: Callable[[str], bool]) -> str:
         f'<div class="answer-actions"><a class="copy-answer" href="#ans-{aid}">{_w(lang, "copy")}</a></div>',
         "</div>",
     ]
-    return "\n".join(parts)
+    return defuse_links("\n".join(parts))
 
 
 def _checks_html(answer: Answer, cite: Callable[[str], str], lang: str) -> list[str]:

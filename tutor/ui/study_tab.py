@@ -1,47 +1,44 @@
-"""The "Study" tab: next item, answer, feedback with page links, mastery by stage, sections read, records.
+"""The "Study" tab (next item, answer, feedback with page links, mastery by stage, sections read, records) and
+the Teacher panel (the class at a glance, for a teacher's account only).
 
-Layout and handlers only; everything it shows comes from tutor.study.StudyService. The learner is the
-login name when TUTOR_AUTH is set, otherwise a random id kept in the browser's local storage
-(gr.BrowserState, encrypted with a secret stored in the data dir so it survives a server restart).
+Layout and handlers only; everything they show comes from tutor.study. The learner is always the one the
+server signed for this request (`request.username`: the account signed in, or the browser's signed guest
+id), never a name the page sends, so no event can read or change another learner's record. The record is
+exported through the JSON API's `/api/study/export` (a download with no server path in it).
 """
 
 from __future__ import annotations
 
 import html
-import json
 import logging
-import secrets
-import tempfile
 import threading
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from tutor.answer import Tutor
+from tutor.accounts import GUEST_PREFIX, Accounts
 from tutor.config import Settings
 from tutor.errors import TutorError
 from tutor.library import find_in_library
 from tutor.study.grading import Grade
 from tutor.study.items import McqItem
 from tutor.study.service import Progress, StudyService
+from tutor.study.teacher import ClassView, class_view
+from tutor.ui.render import defuse_links, library_url
 
 log = logging.getLogger(__name__)
 
 MASTERED_COLOUR = "#2e7d32"
-STORAGE_KEY = "tutor-study-learner"
 
 
-def _browser_secret(settings: Settings) -> str:
-    """A per-install secret for the browser-stored learner id; random once, then kept in the data dir."""
-    path = settings.data.dir / "study-browser-secret"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24), encoding="utf-8")
-        path.chmod(0o600)
-    return path.read_text(encoding="utf-8").strip()
+def learner_of(request: gr.Request | None) -> str:
+    """The learner the server signed for this request; an event without one is refused."""
+    name = getattr(request, "username", None) if request is not None else None
+    if not name:
+        raise gr.Error("Sign in first · 请先登录", print_exception=False)
+    return str(name)
 
 
 def _colour(mastery: float, attempts: int) -> str:
@@ -54,17 +51,10 @@ def _colour(mastery: float, attempts: int) -> str:
 
 @dataclass
 class StudyTab:
-    """What the rest of the page may use: the service, the hidden box holding the current learner, and the tab
-    (whose label the page's language switch sets)."""
+    """What the rest of the page may use: the service, and the tab (whose label the page's language switch sets)."""
 
     service: StudyService
-    learner: gr.Textbox
-    tab: gr.Tab | None = None
-
-    def record_exposure(self, learner: str, concept: str) -> None:
-        """Call from the chat when a learner asks about `concept`: exposure, never mastery."""
-        if learner:
-            self.service.record_exposure(learner, concept)
+    tab: gr.Tab
 
 
 class StudyView:
@@ -78,7 +68,7 @@ class StudyView:
         """The local PDF at the page (served by the app, behind the login) or the reading's own URL."""
         path = find_in_library(self.settings, reading_id)
         if path is not None and path.suffix.lower() == ".pdf":
-            return f"/gradio_api/file={path.resolve()}" + (f"#page={page}" if page else "")
+            return library_url(reading_id, page)
         reading = self.service.readings.by_id.get(reading_id)
         return reading.page_url(page) if reading else ""
 
@@ -104,7 +94,7 @@ class StudyView:
         lines.append(
             f"{'掌握度' if zh else 'Mastery'} {mastery:.0%} · {'下次复习' if zh else 'next review'} {review} UTC"
         )
-        return "\n\n".join(lines)
+        return defuse_links("\n\n".join(lines))
 
     def progress_html(self, report: Progress) -> str:
         """Stage bars, then the path as coloured nodes per stage (a map of what is mastered)."""
@@ -150,54 +140,26 @@ class StudyView:
         )
 
 
-def _resolve_learner(stored: str | None, request: gr.Request | None) -> str:
-    """The login name under TUTOR_AUTH; else the id kept in this browser; else a new one."""
-    username = getattr(request, "username", None) if request is not None else None
-    if username:
-        return StudyService.check_learner(str(username))
-    if stored:
-        try:
-            return StudyService.check_learner(str(stored))
-        except TutorError:
-            pass
-    return f"guest-{uuid.uuid4().hex[:12]}"
-
-
-def _who(learner: str, request: gr.Request | None) -> str:
-    if getattr(request, "username", None):
-        return f"Learner: **{html.escape(learner)}** (your login) · 学习者：登录名"
+def _who(learner: str) -> str:
+    if not learner.startswith(GUEST_PREFIX):
+        return (
+            f"Learner: **{html.escape(learner)}** (your account) · 学习者：你的账号 · "
+            '<a href="logout" id="sign-out">Sign out · 退出登录</a>'
+        )
     return (
         f"Learner: **{html.escape(learner)}**, kept in this browser · 学习记录保存在本浏览器；"
         "export it below to move to another browser · 可在下方导出"
     )
 
 
-def learner_state(settings: Settings) -> gr.BrowserState:
-    """The browser's learner id, kept in the browser's storage. Create it at the page's top level: a tab's
-    contents mount only when opened (the id must be stored at page load), and a component placed among a
-    gr.Tabs' tabs makes the browser draw one of the tabs twice."""
-    return gr.BrowserState(None, storage_key=STORAGE_KEY, secret=_browser_secret(settings))
+EXPORT_LINK = (
+    '<a href="api/study/export" download="tutor-study-record.json" id="study-export" class="study-export">'
+    "Export JSON · 导出</a>"
+)
 
 
-def build_study_tab(
-    app: gr.Blocks,
-    settings: Settings,
-    stored: gr.BrowserState,
-    tutor: Tutor | None = None,
-    service: StudyService | None = None,
-) -> StudyTab:
-    """Add the Study tab to the page being built (call inside `with gr.Blocks()`, in a Tabs/Column); `stored`
-    comes from `learner_state`.
-
-    With the page's tutor, its reading list, glossary and (multilingual) embedding model are reused."""
-    if service is None:
-        shared = tutor is not None and settings.embedding.model == "use-multilingual"
-        service = StudyService.from_settings(
-            settings,
-            embeddings=(lambda: tutor.store.embeddings) if shared and tutor else None,
-            readings=tutor.readings if tutor else None,
-            glossary=tutor.glossary if tutor else None,
-        )
+def build_study_tab(app: gr.Blocks, settings: Settings, service: StudyService) -> StudyTab:
+    """Add the Study tab to the page being built (call inside `with gr.Blocks()`, in a Tabs/Column)."""
     view = StudyView(settings, service)
     # The page comes up first; key points are embedded in the background before most learners answer.
     threading.Thread(target=service.grader.warm_up, args=(service.bank.items,), daemon=True).start()
@@ -206,17 +168,21 @@ def build_study_tab(
     ]
     readings = [(f"{r.short_authors} {r.year} — {r.title}", r.id) for r in service.readings.readings if r.sections]
 
-    def api_answer(learner_name: str, item: str, answer: str, request: gr.Request) -> dict[str, Any]:
-        """For scripts and load tests: the same JSON as `tutor study answer --json`."""
+    def api_answer(item_id: str, answer: str, request: gr.Request) -> dict[str, Any]:
+        """Grade and record an answer for the caller (the signed-in learner, or this client's guest id): the same
+        JSON as `tutor study answer --json` and `POST /api/study/answer`.
+
+        item_id: an item id from `tutor study next --json` or `POST /api/study/next`, e.g. softmax.en.m1.
+        answer: a choice letter, or free text for an open item.
+        """
         try:
-            return service.answer(_resolve_learner(learner_name, request), item, answer).as_json()
+            return service.answer(learner_of(request), str(item_id), str(answer)).as_json()
         except TutorError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(str(exc), print_exception=False) from None
 
     with gr.Tab("Study", id="study", elem_id="study-tab") as tab:
         # Declared inside the Tab: re-entering the Tab later would register it with gr.Tabs a second time.
         gr.api(api_answer, api_name="study_answer")  # type: ignore[attr-defined]  # exported at runtime, not in gradio's __all__
-        learner = gr.Textbox(visible=False, elem_id="study-learner")
         item_id = gr.Textbox(visible=False, elem_id="study-item-id")
         who = gr.Markdown(elem_id="study-who")
         with gr.Row():
@@ -236,33 +202,27 @@ def build_study_tab(
             save_read = gr.Button("Save · 保存", size="sm", elem_id="study-save-read")
         with gr.Accordion("Your record · 学习记录", open=False):
             with gr.Row():
-                export_button = gr.Button("Export JSON · 导出", size="sm", elem_id="study-export")
+                gr.HTML(EXPORT_LINK, elem_id="study-export-box")
                 reset_button = gr.Button("Reset my progress · 重置", size="sm", variant="stop", elem_id="study-reset")
                 confirm = gr.Button(
                     "Yes, erase my record · 确认清除", size="sm", variant="stop", visible=False, elem_id="study-confirm"
                 )
-            exported = gr.File(label="Download · 下载", interactive=False, elem_id="study-exported")
             imported = gr.File(label="Import a record · 导入记录 (JSON)", file_types=[".json"], elem_id="study-import")
 
     # ------------------------------------------------------------------------------------------ handlers
 
-    def learner_of(box: str, request: gr.Request | None) -> str:
-        """Every handler re-derives the learner: a login always wins over what the page sends."""
-        return _resolve_learner(box, request)
+    def on_load(request: gr.Request) -> tuple[Any, ...]:
+        name = learner_of(request)
+        return _who(name), view.progress_html(service.progress(name, empty_if_new=True))
 
-    def on_load(saved: str | None, request: gr.Request) -> tuple[Any, ...]:
-        name = _resolve_learner(saved, request)
-        report = service.progress(name, create=True)
-        return name, name, _who(name, request), view.progress_html(report)
-
-    def on_next(box: str, item_lang: str, wanted: str, request: gr.Request) -> tuple[Any, ...]:
-        name = learner_of(box, request)
+    def on_next(item_lang: str, wanted: str, request: gr.Request) -> tuple[Any, ...]:
+        name = learner_of(request)
         try:
-            proposal = service.next(name, wanted or None, item_lang)
+            proposal = service.next(name, str(wanted or "") or None, str(item_lang or "en"))
         except TutorError as exc:
             return "", f"**Note:** {html.escape(str(exc))}", gr.update(visible=False), gr.update(visible=False), ""
         item = proposal.item
-        text = f"**{html.escape(item.question)}**\n\n<small>{html.escape(proposal.why)}</small>"
+        text = defuse_links(f"**{html.escape(item.question)}**\n\n<small>{html.escape(proposal.why)}</small>")
         if isinstance(item.body, McqItem):
             options = [
                 (f"{letter}. {c}", letter) for letter, c in zip(item.body.letters, item.body.choices, strict=True)
@@ -276,66 +236,123 @@ def build_study_tab(
             )
         return item.id, text, gr.update(choices=[], value=None, visible=False), gr.update(value="", visible=True), ""
 
-    def on_submit(box: str, current: str, picked: str | None, written: str, request: gr.Request) -> tuple[Any, ...]:
-        name = learner_of(box, request)
+    def on_submit(current: str, picked: str | None, written: str, request: gr.Request) -> tuple[Any, ...]:
+        name = learner_of(request)
         if not current:
             return "**Note:** press “Next item” first · 请先点“下一题”。", gr.update()
         try:
-            item = service.item(current)
+            item = service.item(str(current))
             reply = (picked or "") if isinstance(item.body, McqItem) else (written or "")
-            result = service.answer(name, current, reply)
+            result = service.answer(name, item.id, str(reply))
         except TutorError as exc:
             return f"**Note:** {html.escape(str(exc))}", gr.update()
         text = view.feedback(result.grade, result.mastery, result.next_review, item.lang)
         return text, view.progress_html(service.progress(name))
 
-    def on_reading(box: str, reading_id: str | None, request: gr.Request) -> Any:
-        if not reading_id:
+    def on_reading(reading_id: str | None, request: gr.Request) -> Any:
+        name = learner_of(request)
+        reading = service.readings.by_id.get(str(reading_id or ""))
+        if reading is None:
             return gr.update(choices=[], value=[])
-        name = learner_of(box, request)
-        names = [s.name for s in service.readings.get(reading_id).sections]
-        done = sorted({s for r, s in service.progress(name, create=True).read if r == reading_id})
+        names = [s.name for s in reading.sections]
+        done = sorted({s for r, s in service.progress(name, empty_if_new=True).read if r == reading.id})
         return gr.update(choices=names, value=done)
 
-    def on_save_read(box: str, reading_id: str | None, ticked: list[str], request: gr.Request) -> str:
-        name = learner_of(box, request)
+    def on_save_read(reading_id: str | None, ticked: list[str] | None, request: gr.Request) -> str:
+        name = learner_of(request)
         if reading_id:
-            service.mark_read(name, reading_id, list(ticked or []))
-        return view.progress_html(service.progress(name, create=True))
+            try:
+                service.mark_read(name, str(reading_id), [str(x) for x in ticked or []])
+            except TutorError as exc:
+                raise gr.Error(str(exc), print_exception=False) from None
+        return view.progress_html(service.progress(name, empty_if_new=True))
 
-    def on_export(box: str, request: gr.Request) -> str:
-        name = learner_of(box, request)
-        record = service.export(name) if service.known_learner(name) else {}
-        folder = Path(tempfile.mkdtemp(prefix="tutor-study-"))
-        path = folder / f"tutor-study-{name}.json"
-        path.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
-        return str(path)
-
-    def on_import(box: str, upload: str | None, request: gr.Request) -> tuple[Any, ...]:
-        name = learner_of(box, request)
+    def on_import(upload: str | None, request: gr.Request) -> tuple[Any, ...]:
+        name = learner_of(request)
         if not upload:
             return gr.update(), gr.update()
         try:
             service.import_record(Path(upload).read_text(encoding="utf-8"), learner=name)
         except (TutorError, OSError, UnicodeDecodeError) as exc:
-            return f"**Note:** {html.escape(str(exc))}", gr.update()
+            return f"**Note:** {html.escape(str(exc).splitlines()[0])}", gr.update()
         return "Imported · 已导入", view.progress_html(service.progress(name))
 
-    def on_reset(box: str, request: gr.Request) -> tuple[Any, ...]:
-        name = learner_of(box, request)
+    def on_reset(request: gr.Request) -> tuple[Any, ...]:
+        name = learner_of(request)
         if service.known_learner(name):
             service.reset(name)
-        return view.progress_html(service.progress(name, create=True)), "", gr.update(visible=False)
+        return view.progress_html(service.progress(name, empty_if_new=True)), "", gr.update(visible=False)
 
-    # Page events are private (issue 9): only `study_answer` is a public API endpoint.
+    # Page events are private (issue 9): only `study_answer` is a public API endpoint. None takes a learner.
     private: dict[str, Any] = {"api_visibility": "private"}
-    app.load(on_load, [stored], [learner, stored, who, progress], **private)
-    next_button.click(on_next, [learner, lang, concept], [item_id, question, choice, free, feedback], **private)
-    submit.click(on_submit, [learner, item_id, choice, free], [feedback, progress], **private)
-    reading.change(on_reading, [learner, reading], [sections], **private)
-    save_read.click(on_save_read, [learner, reading, sections], [progress], **private)
-    export_button.click(on_export, [learner], [exported], **private)
-    imported.upload(on_import, [learner, imported], [feedback, progress], **private)
+    app.load(on_load, None, [who, progress], **private)
+    next_button.click(on_next, [lang, concept], [item_id, question, choice, free, feedback], **private)
+    submit.click(on_submit, [item_id, choice, free], [feedback, progress], **private)
+    reading.change(on_reading, [reading], [sections], **private)
+    save_read.click(on_save_read, [reading, sections], [progress], **private)
+    imported.upload(on_import, [imported], [feedback, progress], **private)
     reset_button.click(lambda: gr.update(visible=True), None, [confirm], **private)
-    confirm.click(on_reset, [learner], [progress, feedback, confirm], **private)
-    return StudyTab(service, learner, tab)
+    confirm.click(on_reset, None, [progress, feedback, confirm], **private)
+    return StudyTab(service, tab)
+
+
+# ------------------------------------------------------------------------------------------ teacher
+
+
+def class_html(view: ClassView) -> str:
+    """The class at a glance: learners with who is stuck, then each stage's concepts, then the questions asked most."""
+    rows = []
+    for x in view.learners:
+        stuck = html.escape(", ".join(x.stuck)) if x.stuck else "–"
+        rows.append(
+            f'<tr data-learner="{html.escape(x.name)}"><td>{html.escape(x.name)}</td><td>{x.attempts}</td>'
+            f"<td>{x.correct}</td><td>{x.mastered}</td><td>{stuck}</td><td>{html.escape(x.last_active[:16])}</td></tr>"
+        )
+    learners = (
+        '<table class="class-learners"><tr><th>Learner · 学习者</th><th>Answers · 作答</th><th>Right · 答对</th>'
+        "<th>Mastered · 已掌握</th><th>Stuck on · 卡在</th><th>Last active · 最近</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+    stages = []
+    for stage in view.stages:
+        items = []
+        for c in (c for c in view.concepts if c.stage == stage.stage and c.learners):
+            stuck = f" · stuck 卡住: {html.escape(', '.join(c.stuck))}" if c.stuck else ""
+            items.append(
+                f'<li data-concept="{html.escape(c.id)}">{html.escape(c.title_en)} · {html.escape(c.title_zh)}: '
+                f"{len(c.learners)} practised 人练习, mean mastery 平均掌握度 {c.mean_mastery:.0%}, "
+                f"{len(c.mastered)} mastered 人掌握{stuck}</li>"
+            )
+        body = f"<ul>{''.join(items)}</ul>" if items else "<p>–</p>"
+        stages.append(
+            f"<h4>{html.escape(stage.title_en)} · {html.escape(stage.title_zh)} — "
+            f"{len(stage.practised)} practised · 人练习</h4>{body}"
+        )
+    asked = "".join(
+        f"<li>{q.times}× ({q.learners} learners · 人): {html.escape(q.question)}</li>" for q in view.questions
+    )
+    counts = f"<b>{len(view.learners)}</b> learners · 学习者, <b>{view.attempts}</b> answers · 次作答"
+    return (
+        f'<div id="class-view-inner"><p>{counts}</p>{learners}{"".join(stages)}'
+        f"<h4>Asked most · 提问最多</h4><ol>{asked or '<li>–</li>'}</ol></div>"
+    )
+
+
+def build_teacher_tab(app: gr.Blocks, service: StudyService, accounts: Accounts) -> gr.Tab:
+    """The Teacher panel: shown, filled and refreshed only for a teacher's account (each handler checks again)."""
+    with gr.Tab("Teacher · 教师", id="teacher", elem_id="teacher-tab", visible=False) as tab:
+        refresh = gr.Button("Refresh · 刷新", size="sm", elem_id="class-refresh")
+        shown = gr.HTML(elem_id="class-view")
+
+    def for_teacher(request: gr.Request) -> tuple[Any, ...]:
+        if not accounts.is_teacher(getattr(request, "username", None)):
+            return gr.update(visible=False), ""
+        roster = [a.name for a in accounts.list() if not a.teacher]
+        return gr.update(visible=True), class_html(class_view(service, roster))
+
+    private: dict[str, Any] = {"api_visibility": "private"}
+    app.load(for_teacher, None, [tab, shown], **private)
+    refresh.click(for_teacher, None, [tab, shown], **private)
+    teacher_tab: gr.Tab = tab
+    return teacher_tab

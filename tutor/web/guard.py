@@ -1,0 +1,145 @@
+"""The request guard: what every request body must satisfy before the app parses it.
+
+Plain ASGI middleware, so Gradio's event streams pass with no per-chunk cost (unlike Starlette's
+BaseHTTPMiddleware). In order:
+
+- a body over `server.max_body_kb` (an upload: `server.max_upload_mb`) gets 413 before it is read further;
+- a JSON body sent to Gradio is parsed once here: bad JSON, nesting deeper than `server.max_json_depth` and lone
+  surrogates get 400 (Python's parser would recurse until RecursionError, a 500);
+- an event request must name an event that exists (`fn_index`, or the API name) with enough values: else 404/400;
+- Gradio's own refusals are rewritten so they show neither the input nor a server path (422 → 400).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+from fastapi.responses import JSONResponse
+
+from tutor.config import Settings
+from tutor.web.models import ApiError, parse_json
+
+GRADIO = "/gradio_api/"
+UPLOAD = "/gradio_api/upload"
+_EVENT_ROUTES = ("/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/", "/gradio_api/api/")
+
+
+class Guard:
+    def __init__(self, app: Any, settings: Settings, blocks: gr.Blocks) -> None:
+        self.app = app
+        self.blocks = blocks
+        self.max_body = settings.server.max_body_kb * 1024
+        self.max_upload = int(settings.server.max_upload_mb * 1024 * 1024)
+        self.max_depth = settings.server.max_json_depth
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            limit = self.max_upload if path.rstrip("/") == UPLOAD else self.max_body
+            body, receive = await _read_body(scope, receive, limit)
+            if body is None:
+                size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{limit // 1024} KB"
+                await _error(scope, receive, send, 413, f"The request is too large (the limit is {size}).")
+                return
+            if path.startswith(GRADIO) and path.rstrip("/") != UPLOAD:
+                try:
+                    self._check_gradio(path, body)
+                except ApiError as exc:
+                    await _error(scope, receive, send, exc.status, exc.message)
+                    return
+        await self.app(scope, receive, _rewriting(scope, receive, send, path))
+
+    def _check_gradio(self, path: str, body: bytes) -> None:
+        payload = parse_json(body or b"null", self.max_depth) if body.strip() else None
+        if not path.startswith(_EVENT_ROUTES):
+            return
+        if path.startswith("/gradio_api/call/v2/"):
+            if not isinstance(payload, dict):
+                raise ApiError("Malformed request: expected a JSON object of the endpoint's parameters.")
+            self._named(path)
+            return
+        if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+            raise ApiError("Malformed request: expected JSON with a `data` list.")
+        if path.startswith("/gradio_api/queue/join"):
+            index = payload.get("fn_index")
+            fn = self.blocks.fns.get(index) if isinstance(index, int) and not isinstance(index, bool) else None
+            if fn is None:
+                raise ApiError("No such event: `fn_index` must name one of the page's events.", status=404)
+            if not isinstance(payload.get("session_hash"), str):
+                raise ApiError("Malformed request: `session_hash` must be text.")
+        else:
+            fn = self._named(path)
+        if len(payload["data"]) < len(fn.inputs):
+            raise ApiError(f"Expected {len(fn.inputs)} input values, got {len(payload['data'])}.")
+
+    def _named(self, path: str) -> Any:
+        parts = [p for p in path.removeprefix(GRADIO).split("/") if p]
+        name = parts[2] if parts[:2] == ["call", "v2"] and len(parts) > 2 else (parts[1] if len(parts) > 1 else "")
+        fn = next((f for f in self.blocks.fns.values() if f.api_name == name and f.api_visibility != "private"), None)
+        if fn is None:
+            raise ApiError("No such endpoint; see /gradio_api/info for the public ones.", status=404)
+        return fn
+
+
+async def _error(scope: dict[str, Any], receive: Any, send: Any, status: int, message: str) -> None:
+    await JSONResponse({"error": message}, status_code=status)(scope, receive, send)
+
+
+def _rewriting(scope: dict[str, Any], receive: Any, send: Any, path: str) -> Any:
+    """`send`, with Gradio's refusals replaced by one line that shows neither the input nor a path."""
+    if path.startswith((f"{GRADIO}file=", f"{GRADIO}file/")):
+        replacement = {403: {"detail": "File not available."}, 404: {"detail": "File not available."}}
+    elif path.startswith((GRADIO, "/api/")):
+        replacement = {422: {"error": "Malformed request: check the fields and their types."}}
+    else:
+        return send
+    replaced = False
+
+    async def guarded_send(message: dict[str, Any]) -> None:
+        nonlocal replaced
+        if message["type"] == "http.response.start" and message["status"] in replacement:
+            replaced = True
+            status = 400 if message["status"] == 422 else message["status"]
+            await JSONResponse(replacement[message["status"]], status_code=status)(scope, receive, send)
+            return
+        if replaced:
+            return
+        await send(message)
+
+    return guarded_send
+
+
+async def _read_body(scope: dict[str, Any], receive: Any, limit: int) -> tuple[bytes | None, Any]:
+    """The whole request body (None when over `limit`), and a `receive` that replays it downstream."""
+    declared = next((v for k, v in scope.get("headers", []) if k == b"content-length"), None)
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None, receive
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None, receive
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        message: dict[str, Any] = await receive()
+        return message
+
+    return body, replay
