@@ -22,8 +22,8 @@ from pathlib import Path
 from tutor.answer import Answer, ExtractiveBackend, Tutor
 from tutor.config import PROJECT_ROOT, Settings
 from tutor.evaluate import load_questions
+from tutor.lang.script import detect_language
 from tutor.llm.grounding import score_pairs
-from tutor.text import detect_language
 
 
 def percentile(values: list[float], q: float) -> float:

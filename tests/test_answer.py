@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from corpus_fixture import build_index
 
-from tutor.answer import Answer, AnswerContext, Tutor, _hold_back_sentinel
+from tutor.answer import Answer, Tutor, _hold_back_sentinel
 from tutor.citations import drop_unknown_markers, markers_in
 from tutor.config import Settings
+from tutor.context import AnswerContext
 from tutor.prompts import CANNOT_ANSWER
 
 pytestmark = pytest.mark.slow
@@ -219,7 +220,7 @@ def test_reference_lists_are_never_quoted(tutor: Tutor) -> None:
     ],
 )
 def test_empty_and_overlong_questions_are_refused(tutor: Tutor, question: str, message: str) -> None:
-    from tutor.answer import QuestionError
+    from tutor.errors import QuestionError
 
     with pytest.raises(QuestionError, match=message):
         tutor.ask(question)
@@ -262,7 +263,7 @@ def test_model_saying_not_covered_becomes_a_refusal(tutor: Tutor) -> None:
 
 
 def run_cli(indexed: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST" and not k.startswith("TUTOR_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUTOR_")}
     env |= {"TUTOR_DATA_DIR": str(indexed.data.dir), "TUTOR_DATA_CORPUS": str(indexed.data.corpus)}
     return subprocess.run([sys.executable, "-m", "tutor", *args], capture_output=True, text=True, env=env, timeout=300)
 

@@ -14,7 +14,7 @@ from pdfs import LOREM, paper_pdf
 
 def run_tutor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the CLI the way a user does (no pytest marker in the env, so errors are friendly)."""
-    full_env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    full_env = dict(os.environ)
     full_env.update({"COLUMNS": "200"} | (env or {}))
     return subprocess.run(
         [sys.executable, "-m", "tutor", *args], capture_output=True, text=True, env=full_env, timeout=600

@@ -466,7 +466,7 @@ ZORBLAX = (
 
 
 def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST" and not k.startswith("TUTOR_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUTOR_")}
     env |= {"TUTOR_DATA_DIR": str(settings.data.dir), "TUTOR_DATA_CORPUS": str(settings.data.corpus)}
     done = subprocess.run([sys.executable, "-m", "tutor", *args], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -532,7 +532,7 @@ def test_kill_9_during_ingest_then_a_full_run_gives_the_uninterrupted_result(
     killed.data.dir = tmp_path / "killed"
     library(no_notes)
     shutil.copytree(no_notes.library_dir, killed.library_dir)  # the same bytes in both
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST" and not k.startswith("TUTOR_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUTOR_")}
     env |= {"TUTOR_DATA_DIR": str(killed.data.dir), "TUTOR_DATA_CORPUS": str(killed.data.corpus)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "tutor", "ingest"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

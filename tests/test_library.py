@@ -154,7 +154,7 @@ def tutor_cli(*args: str, env: dict[str, str | None] | None = None) -> Result:
     """The real `tutor` command in-process, as a user sees it: friendly errors, a wide terminal."""
     from tutor.cli import main
 
-    full_env: dict[str, str | None] = {"PYTEST_CURRENT_TEST": None, "COLUMNS": "400"} | (env or {})
+    full_env: dict[str, str | None] = {"COLUMNS": "400"} | (env or {})
     return CliRunner().invoke(main, list(args), env=full_env)
 
 

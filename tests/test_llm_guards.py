@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from tutor.answer import AnswerContext
 from tutor.card import Background, Card, Quote
 from tutor.citations import Citation
 from tutor.config import Settings
+from tutor.context import AnswerContext
 from tutor.llm.guards import Guards, wrong_language
 from tutor.llm.pipeline import GenerativeBackend, GroundingFailed, sentence_end
 from tutor.llm.prompt import build_prompt, card_sources

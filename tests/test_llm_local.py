@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 from corpus_fixture import build_index
 
-from tutor.answer import Answer, BackendUnavailable, Tutor
+from tutor.answer import Answer, Tutor
 from tutor.config import Settings
+from tutor.errors import BackendUnavailable
+from tutor.lang.script import detect_language
 from tutor.llm import local
 from tutor.llm.backends import LocalBackend
 from tutor.llm.local import LocalEngine
 from tutor.llm.model import ModelError, PackagedModel, ensure_assembled
-from tutor.text import detect_language
 
 MODEL_CACHE = Path.home() / ".cache" / "tutor" / "models"
 

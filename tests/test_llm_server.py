@@ -16,9 +16,9 @@ from fileserver import closed_port
 
 from tutor.answer import Answer, Tutor
 from tutor.config import Settings
+from tutor.lang.script import detect_language
 from tutor.llm.model import QWEN_CODER_1_5B, ensure_assembled
 from tutor.llm.server import ServerEngine
-from tutor.text import detect_language
 
 MODEL_CACHE = Path.home() / ".cache" / "tutor" / "models"
 KEY = "sesame"

@@ -342,7 +342,7 @@ def test_without_tesseract_the_rest_is_indexed_and_the_apt_command_is_given(
     # No tesseract on PATH (nor pdftoppm): a user who never installed them, through the real CLI.
     empty = tmp_path / "no-tools"
     empty.mkdir()
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST" and not k.startswith("TUTOR_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUTOR_")}
     env |= {"PATH": str(empty), "COLUMNS": "200", "TUTOR_DATA_DIR": str(no_notes.data.dir)}
     env |= {"TUTOR_DATA_CORPUS": str(no_notes.data.corpus)}
     done = subprocess.run([sys.executable, "-m", "tutor", "ingest"], capture_output=True, text=True, env=env)

@@ -9,9 +9,11 @@ from fpdf import FPDF
 
 from tutor.config import Settings
 from tutor.ingest import Source, make_chunks
+from tutor.lang.quotable import quotable
+from tutor.lang.script import detect_language
+from tutor.lang.sentences import split_sentences
 from tutor.loaders import HeadingTracker, load_file
 from tutor.roles import classify
-from tutor.text import detect_language, quotable, split_sentences
 
 BODY = (
     "We study how the scaled dot product keeps the softmax away from its flat regions during training. "

@@ -38,7 +38,7 @@ def free_port() -> int:
 
 
 def tutor_env(data_dir: Path, corpus: Path, chroma_url: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST" and not k.startswith("TUTOR_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUTOR_")}
     env |= {
         "TUTOR_DATA_DIR": str(data_dir),
         "TUTOR_DATA_CORPUS": str(corpus),

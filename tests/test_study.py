@@ -534,7 +534,7 @@ def test_cli_next_answer_progress_speak_stable_json(cli: Callable[..., object]) 
 
 
 def test_cli_errors_are_one_line_messages(study_settings: Settings) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env = dict(os.environ)
     env["TUTOR_DATA_CORPUS"] = str(study_settings.data.corpus)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tutor.glossary import Glossary, load_glossary
+from tutor.glossary import load_glossary
 from tutor.study.calibration import load_cases, run, summarise
-from tutor.study.grading import Grader, language_of
+from tutor.study.grading import Grader
 from tutor.study.items import Item, KeyPoint, OpenItem, Source
 
 REPO = Path(__file__).resolve().parent.parent
@@ -111,16 +111,48 @@ def test_a_partial_answer_lists_what_to_read(grader: Grader) -> None:
     assert grade.read == [Source(id="he2015-resnet", section="1. Introduction", page=1)]
 
 
-@pytest.mark.parametrize(
-    ("text", "lang"),
-    [("It is overfitting, the 过拟合 case", "en"), ("这是过拟合 overfitting", "zh"), ("softmax 会饱和", "zh")],
+KV_CACHE = open_item(
+    [
+        KeyPoint(point="Keys and values of earlier tokens are stored", terms=[["key", "键"], ["value", "值"]]),
+        KeyPoint(
+            point="So earlier tokens are not recomputed", terms=[["recompute", "重新计算", "重算"]], polarity="negative"
+        ),
+    ]
 )
-def test_answer_language(text: str, lang: str) -> None:
-    assert language_of(text) == lang
 
 
-def test_glossary_is_loaded_from_the_corpus() -> None:
-    assert isinstance(GLOSSARY, Glossary) and any(t.key == "overfitting" for t in GLOSSARY.terms)
+@pytest.mark.parametrize(
+    ("item", "answer", "correct", "score"),
+    [
+        pytest.param(KV_CACHE, "It stores keys and values so nothing is recomputed.", True, 1.0, id="en-right"),
+        pytest.param(KV_CACHE, "它保存之前词元的键和值，所以不用重新计算。", True, 1.0, id="zh-right"),
+        pytest.param(
+            KV_CACHE, "It stores keys and values, but recomputes them every step.", False, 0.5, id="en-denies"
+        ),
+        pytest.param(KV_CACHE, "它保存键和值。", False, 0.5, id="zh-partial"),
+        pytest.param(KV_CACHE, "It is a CPU cache for the weights.", False, 0.0, id="off-point"),
+        pytest.param(
+            OBJECTIVES,
+            "BERT fills masked tokens using both sides; GPT predicts the next token from the left.",
+            True,
+            1.0,
+            id="both-points",
+        ),
+        pytest.param(
+            OBJECTIVES,
+            "GPT fills masked tokens using both sides; BERT predicts the next token from the left.",
+            False,
+            0.0,
+            id="swapped",
+        ),
+        pytest.param(DEGRADATION, "更深的普通网络训练误差更高，这不是过拟合。", True, 1.0, id="zh-negative-point"),
+    ],
+)
+def test_graded_answers_get_the_expected_verdict_and_score(
+    grader: Grader, item: Item, answer: str, correct: bool, score: float
+) -> None:
+    grade = grader.grade(item, answer)
+    assert (grade.correct, grade.score) == (correct, score), grade
 
 
 @pytest.mark.slow

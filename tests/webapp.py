@@ -73,7 +73,7 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Server:
-        env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST" and not k.startswith("TUTOR_")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TUTOR_")}
         env |= {"TUTOR_DATA_DIR": str(self.settings.data.dir), "TUTOR_DATA_CORPUS": str(self.settings.data.corpus)}
         env |= self.extra_env
         log = self.log_path.open("w")

@@ -19,8 +19,9 @@ from tutor.card import Background, Card, CardMaker, Quote
 from tutor.catalog import ReadingCatalog
 from tutor.citations import Citation, ReadNext, drop_unknown_markers, markers_in
 from tutor.config import LEVELS, Settings
+from tutor.context import AnswerContext
 from tutor.conversation import Turn, as_turns
-from tutor.errors import TutorError
+from tutor.errors import BackendUnavailable, QuestionError
 from tutor.facets import FacetIndex, overview_pairs
 from tutor.glossary import Glossary, load_glossary
 from tutor.notes import Notes, load_notes
@@ -32,33 +33,7 @@ from tutor.store import Store
 from tutor.vectors import VectorCache
 
 if TYPE_CHECKING:
-    from langchain_core.embeddings import Embeddings
-
     from tutor.llm.grounding import Check
-    from tutor.llm.report import Generation
-
-
-class QuestionError(TutorError):
-    """The question itself cannot be answered as asked (empty, too long, bad level)."""
-
-
-class BackendUnavailable(TutorError):
-    """The LLM server could not be used; the tutor falls back to the offline card."""
-
-
-@dataclass
-class AnswerContext:
-    """What a backend writes the direct answer from: the question, the retrieval and the offline card."""
-
-    question: str
-    level: str
-    lang: str
-    retrieval: Retrieval
-    card: Card
-    history: Sequence[Turn] = ()
-    embeddings: Embeddings | None = None  # the tutor's embedding model, for checking generated sentences
-    glossary: Glossary | None = None
-    generation: Generation | None = None  # filled in by an LLM backend: timings, tokens, grounding checks
 
 
 @dataclass

@@ -20,11 +20,13 @@ from tutor.catalog import CatalogHit
 from tutor.citations import Citation, CitationBook, ReadNext
 from tutor.config import Settings
 from tutor.facets import OVERVIEW, FacetHit, FacetIndex
+from tutor.lang.quotable import quotable
+from tutor.lang.sentences import split_sentences
+from tutor.lang.tokens import tokenize
 from tutor.notes import NoteFile, Notes
 from tutor.qa import QA, Pointer
 from tutor.readings import ReadingList
 from tutor.retrieve import Retrieval, Retriever, Sentence
-from tutor.text import quotable, split_sentences, tokenize
 from tutor.vectors import normalise
 
 WORDS = {

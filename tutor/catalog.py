@@ -13,8 +13,8 @@ from functools import cached_property
 
 import numpy as np
 
+from tutor.lang.tokens import tokenize
 from tutor.readings import Reading, ReadingList
-from tutor.text import tokenize
 from tutor.vectors import VectorCache
 
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 from pydantic import ValidationError
@@ -16,43 +13,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from tutor.clierrors import friendly_errors
 from tutor.config import LEVELS, Settings
 from tutor.errors import ConfigError, TutorError
 from tutor.readings import ReadingList, load_reading_list
 
 console = Console(stderr=True)
 out = Console()
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _debug() -> bool:
-    """Tracebacks instead of one-line messages: the `debug` setting (TUTOR_DEBUG or tutor.toml), or under pytest."""
-    if "PYTEST_CURRENT_TEST" in os.environ:
-        return True
-    obj = click.get_current_context(silent=True)
-    settings = getattr(obj.obj, "settings", None) if obj else None
-    return bool(settings is not None and settings.debug)
-
-
-def friendly_errors(func: F) -> F:
-    """Show TutorError as a message; re-raise with the traceback when the `debug` setting is on."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except TutorError as exc:
-            if _debug():
-                raise
-            raise click.ClickException(str(exc)) from exc
-        except KeyboardInterrupt:
-            console.print(
-                "[yellow]Interrupted.[/] The index still holds everything committed before; "
-                "run the command again to finish."
-            )
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
 
 
 class Context:
@@ -76,9 +43,7 @@ def main(ctx: click.Context) -> None:
     """A study tutor for learning how LLMs work, following a reading path from ML basics to serving."""
     try:
         ctx.obj = Context()
-    except TutorError as exc:
-        if _debug():
-            raise
+    except TutorError as exc:  # the settings themselves are wrong, so there is no `debug` setting to consult
         raise click.ClickException(str(exc)) from exc
 
 
@@ -534,13 +499,15 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
         ctx.settings.server.port = port
     store = ensure_index(ctx)
     tutor = Tutor.from_settings(ctx.settings, store)
-    from tutor.ui.app import serve as run_server
+    from tutor.web.server import serve as run_server
 
     url = f"http://{ctx.settings.server.host}:{ctx.settings.server.port}/"
     console.print(f"[bold green]tutor is up:[/] {url}  (Ctrl-C to stop)")
     run_server(ctx.settings, tutor)
 
 
+from tutor.numbers.cli import numbers  # noqa: E402 -- registered with the main group below
 from tutor.study.cli import study  # noqa: E402 -- a command group of its own, registered on main
 
 main.add_command(study)
+main.add_command(numbers)

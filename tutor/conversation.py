@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tutor.text import detect_language, words_in
+from tutor.lang.script import detect_language
+from tutor.lang.tokens import words_in
 
 _BACK_REFERENCE_EN = re.compile(
     r"^\s*(?:and|but|so|then|also|what about|how about|why|how come)\b"

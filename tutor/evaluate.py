@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tutor.answer import Answer, Tutor
 from tutor.conversation import Turn
 from tutor.errors import ConfigError
-from tutor.text import detect_language, quotable
+from tutor.lang.quotable import quotable
+from tutor.lang.script import detect_language
 
 STAGE_ORDER = ["foundations", "boosting-residual", "attention", "llms", "further"]
 

@@ -15,10 +15,10 @@ from functools import cached_property
 import numpy as np
 
 from tutor.glossary import Glossary
+from tutor.lang.tokens import tokenize
 from tutor.lexical import Bm25
 from tutor.notes import NoteFile
 from tutor.qa import QA, Pointer
-from tutor.text import tokenize
 from tutor.vectors import VectorCache
 
 ANSWER_WEIGHT = 0.25  # how much the answer's similarity adds to the question's

@@ -18,6 +18,9 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from tutor.config import Settings
 from tutor.errors import DocumentError
+from tutor.lang.quotable import quotable
+from tutor.lang.script import CJK
+from tutor.lang.sentences import split_sentences
 from tutor.library import drop_backups, list_library, own_title
 from tutor.loaders import Block, LoadedDocument, load_file
 from tutor.notes import NoteFile, find_note_files, level_of_heading
@@ -25,10 +28,9 @@ from tutor.ocr import fingerprint as ocr_fingerprint
 from tutor.ocr import ocr_for_source
 from tutor.readings import ReadingList
 from tutor.roles import NEVER_QUOTED, classify
-from tutor.store import ManifestEntry, Store, version_of
-from tutor.text import quotable, split_sentences
+from tutor.store import ManifestEntry, Store, chunk_text, version_of
 
-SPLITTER_VERSION = "4"  # bump when splitting changes, so every document is re-chunked
+SPLITTER_VERSION = "5"  # bump when splitting changes, so every document is re-chunked
 _BATCH = 64
 _MIN_CHUNK_CHARS = 30
 
@@ -90,7 +92,7 @@ class SilentReporter:
 def _written_in(text: str) -> str:
     """A chunk's language from its own characters: a Chinese textbook's pages are Chinese whatever the file."""
     visible = [ch for ch in text if not ch.isspace()]
-    cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in visible)
+    cjk = len(CJK.findall("".join(visible)))
     return "zh" if visible and cjk >= 0.3 * len(visible) else "en"
 
 
@@ -177,7 +179,7 @@ def make_chunks(source: Source, loaded: LoadedDocument, doc_hash: str, settings:
             "level": level_of_heading(block.section) if source.kind == "note" else "",
         }
         # The header line helps both the embedding and BM25 find a passage by its section name.
-        chunks.append(Chunk(f"{source.doc_id}@{doc_hash}#{i:05d}", f"{header}\n\n{text}", meta))
+        chunks.append(Chunk(f"{source.doc_id}@{doc_hash}#{i:05d}", chunk_text(header, text), meta))
         if role in NEVER_QUOTED:
             continue
         first_line, _, rest = text.partition("\n")
@@ -190,11 +192,6 @@ def make_chunks(source: Source, loaded: LoadedDocument, doc_hash: str, settings:
             sentence_meta = {**meta, "kind": "sentence", "source_kind": source.kind}
             sentences.append(Chunk(f"{source.doc_id}@{doc_hash}#{i:05d}.{j:03d}", sentence, sentence_meta))
     return chunks + sentences
-
-
-def chunk_body(page_content: str) -> str:
-    """A chunk's text without the header line added at ingest."""
-    return page_content.split("\n\n", 1)[-1]
 
 
 # ------------------------------------------------------------------------------------------ pipeline

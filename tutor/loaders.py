@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tutor.errors import DocumentError
+from tutor.lang.script import CJK_CLASS
 
 if TYPE_CHECKING:
     from tutor.ocr import PageOcr
@@ -62,7 +63,7 @@ _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
 # Chinese textbooks: "第2章 模型评估与选择" (or 第二章), "2.1 经验误差与过拟合", and "§3.2" in either language.
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
 _CN_CHAPTER = re.compile(r"^第\s*([0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*章(?:\s*(\S[^\n]{0,40}))?$")
-_CN_NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){1,3})\s+([\u4e00-\u9fff][^\n]{0,40})$")
+_CN_NUMBERED = re.compile(rf"^(\d{{1,2}}(?:\.\d{{1,2}}){{1,3}})\s+([{CJK_CLASS}][^\n]{{0,40}})$")
 _SECTION_SIGN = re.compile(r"^§\s*(\d{1,2}(?:\.\d{1,2}){0,3})\.?(?:\s+(\S[^\n]{0,90}))?$")
 _CN_SENTENCE = re.compile(r"[。，；！？、]")
 _TOC_LEADER = re.compile(r"(?:\.\s?){3,}|…|·{3,}")  # "2.1 经验误差 ........ 23": a table-of-contents line

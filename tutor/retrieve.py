@@ -26,11 +26,11 @@ from tutor.config import Settings
 from tutor.conversation import Turn, points_back, refers_back
 from tutor.facets import OVERVIEW, FacetHit, FacetIndex
 from tutor.glossary import Glossary, Match
-from tutor.ingest import chunk_body
+from tutor.lang.script import CJK, CJK_RUN, detect_language
+from tutor.lang.tokens import content_words, tokenize
 from tutor.lexical import Bm25
 from tutor.roles import NEVER_QUOTED, QUOTABLE
-from tutor.store import Store
-from tutor.text import CJK, CJK_RUN, content_words, detect_language, tokenize
+from tutor.store import Store, chunk_body
 from tutor.vectors import normalise
 
 _EMBEDDED_KEPT = 512
@@ -575,9 +575,9 @@ _CJK_GENERIC = re.compile(r"作用|帮助|好处|意义|重要|有用|用处|原
 def is_ellipsis(question: str) -> bool:
     """A question with no content of its own: "why?", "and then?", "具体呢？", "能举个例子吗？"."""
     words = [w for w in tokenize(question) if w not in _ELLIPSIS_WORDS]
-    cjk = re.sub(r"[^\u4e00-\u9fff]", "", _CJK_GENERIC.sub("", question))
+    cjk = "".join(CJK.findall(_CJK_GENERIC.sub("", question)))
     cjk = re.sub(_CJK_ELLIPSIS, "", cjk)
-    return len([w for w in words if not re.search(r"[\u4e00-\u9fff]", w)]) == 0 and len(cjk) <= 1
+    return len([w for w in words if not CJK.search(w)]) == 0 and len(cjk) <= 1
 
 
 def _best_of(*rankings: list[FacetHit]) -> list[FacetHit]:

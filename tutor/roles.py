@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from tutor.lang.script import CJK_CLASS
+
 Role = Literal["body", "abstract", "front", "references", "appendix", "figure", "code"]
 QUOTABLE: frozenset[str] = frozenset({"body", "abstract"})
 """Roles quoted whatever the question; the others only when the question asks for them, or never."""
@@ -25,7 +27,7 @@ _CODE_LINE = re.compile(
     r"^\s*(?:def |class |return\b|import |from \S+ import|for .+:$|if .+:$|elif |else:|print\(|assert )"
     r"|[;{}]\s*$|\w+\s*=\s*\w+\(|^\s{4,}\S"
 )
-_WORD = re.compile(r"[A-Za-z][a-z]{2,}|[\u4e00-\u9fff]")
+_WORD = re.compile(f"[A-Za-z][a-z]{{2,}}|[{CJK_CLASS}]")
 _SENTENCE_WORDS = re.compile(r"\b(?:the|of|and|to|is|are|we|that|this|with|for|in|by|as|our|which|be)\b", re.I)
 
 
@@ -37,7 +39,7 @@ def prose_share(text: str) -> float:
     prose = 0
     for line in lines:
         words = line.split()
-        if re.search(r"[\u4e00-\u9fff]{6}", line) or (
+        if re.search(f"[{CJK_CLASS}]{{6}}", line) or (
             len(words) >= 6 and len(_WORD.findall(line)) >= 0.6 * len(words) and _SENTENCE_WORDS.search(line)
         ):
             prose += 1

@@ -86,6 +86,16 @@ def make_embeddings(settings: Settings) -> Embeddings:
 # ------------------------------------------------------------------------------------------ manifest
 
 
+def chunk_text(header: str, body: str) -> str:
+    """A passage as stored: a header line (reading, section) that helps search, a blank line, the text."""
+    return f"{header}\n\n{body}"
+
+
+def chunk_body(page_content: str) -> str:
+    """A stored passage's text without its header line."""
+    return page_content.split("\n\n", 1)[-1]
+
+
 def version_of(doc_id: str, doc_hash: str) -> str:
     """The key a chunk is committed under: which document, and which content of it."""
     return f"{doc_id}@{doc_hash}"

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tutor.text import CJK, detect_language, split_sentences
+from tutor.lang.script import CJK, CJK_CLASS, detect_language
+from tutor.lang.sentences import split_sentences
 
 # The prompt's own labels and chat-template tokens, anywhere in the answer.
 _LABEL_LINE = re.compile(
@@ -30,7 +31,7 @@ def _shingles(text: str, lang_words: int = 6, cjk_chars: int = 10) -> set[str]:
     out: set[str] = set()
     words = re.findall(r"[A-Za-z0-9']+", text.lower())
     out.update(" ".join(words[i : i + lang_words]) for i in range(len(words) - lang_words + 1))
-    for run in re.findall(r"[\u4e00-\u9fff，、：；]+", text):
+    for run in re.findall(f"[{CJK_CLASS}，、：；]+", text):
         out.update(run[i : i + cjk_chars] for i in range(len(run) - cjk_chars + 1))
     return out
 

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tutor.answer import BackendUnavailable
 from tutor.config import Settings
+from tutor.errors import BackendUnavailable
 from tutor.llm.model import QWEN_CODER_1_5B, ModelMissing, packaged_model_path
 
 _loaded: dict[str, Any] = {}  # {"path": str, "llm": Llama}: the process's one model

@@ -23,9 +23,11 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
-from tutor.answer import AnswerContext, BackendUnavailable
 from tutor.citations import markers_in
 from tutor.config import Settings
+from tutor.context import AnswerContext
+from tutor.errors import BackendUnavailable
+from tutor.lang.sentences import ends_sentence
 from tutor.llm.grounding import Check, Grounder, strip_markers, verdict_source
 from tutor.llm.guards import Guards, Trip, wrong_language
 from tutor.llm.prompt import Prompt, build_prompt, card_sources
@@ -229,9 +231,7 @@ def sentence_end(text: str, start: int) -> int | None:
             continue  # a blank line or a list number before the sentence
         if m.group(0) in "。！？\n":
             return end if rest or m.group(0) == "\n" else None
-        if re.match(r"\s+[A-Z0-9“\"(\u4e00-\u9fff]", rest) and not re.search(
-            r"\b(?:e\.g|i\.e|et al|vs|Fig|Eq|Sec)\.$", text[start : start + m.end()], re.I
-        ):
+        if ends_sentence(text[start : start + m.end()], rest):
             return end
     return None
 

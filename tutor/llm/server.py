@@ -11,8 +11,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from tutor.answer import BackendUnavailable
 from tutor.config import Settings
+from tutor.errors import BackendUnavailable
+from tutor.lang.script import CJK, CJK_CLASS
 
 _LIMITS = ("max_tokens", "max_completion_tokens")
 
@@ -40,8 +41,8 @@ class ServerEngine:
     def count_tokens(self, text: str) -> int:
         """An estimate (the server's tokenizer is not at hand): ~1.3 tokens per word, ~0.8 per CJK character."""
         words = len(re.findall(r"[A-Za-z0-9]+", text))
-        cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
-        other = len(re.findall(r"[^\sA-Za-z0-9\u4e00-\u9fff]", text))
+        cjk = len(CJK.findall(text))
+        other = len(re.findall(f"[^\\sA-Za-z0-9{CJK_CLASS}]", text))
         return int(1.3 * words + 0.8 * cjk + 0.5 * other) + 1
 
     def stream(self, messages: list[dict[str, str]], max_tokens: int, stop: list[str]) -> Iterator[str]:

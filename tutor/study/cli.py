@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 import click
 
+from tutor.clierrors import friendly_errors
 from tutor.study.service import StudyService
 
 
@@ -21,18 +21,6 @@ def _service(ctx: click.Context) -> StudyService:
 
 def _emit(obj: dict[str, Any]) -> None:
     click.echo(json.dumps(obj, ensure_ascii=False))
-
-
-def _friendly(func: Any) -> Any:
-    """tutor.cli's error handling, looked up at call time (tutor.cli imports this module)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from tutor.cli import friendly_errors
-
-        return friendly_errors(func)(*args, **kwargs)
-
-    return wrapper
 
 
 learner_option = click.option("--learner", required=True, metavar="NAME", help="Whose record (created on first use).")
@@ -50,7 +38,7 @@ def study() -> None:
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True, help="Item language.")
 @json_option
 @click.pass_context
-@_friendly
+@friendly_errors
 def next_cmd(ctx: click.Context, learner: str, concept: str | None, lang: str, as_json: bool) -> None:
     """Propose the next item: due reviews first, then the earliest ready concept on the path."""
     proposal = _service(ctx).next(learner, concept, lang)
@@ -71,7 +59,7 @@ def next_cmd(ctx: click.Context, learner: str, concept: str | None, lang: str, a
 @learner_option
 @json_option
 @click.pass_context
-@_friendly
+@friendly_errors
 def answer(ctx: click.Context, item_id: str, answer: str, learner: str, as_json: bool) -> None:
     """Grade ANSWER (a choice letter, or free text) to ITEM_ID and record it."""
     service = _service(ctx)
@@ -99,7 +87,7 @@ def answer(ctx: click.Context, item_id: str, answer: str, learner: str, as_json:
 @learner_option
 @json_option
 @click.pass_context
-@_friendly
+@friendly_errors
 def progress(ctx: click.Context, learner: str, as_json: bool) -> None:
     """Mastery per stage and concept, which concepts are ready and which reviews are due."""
     report = _service(ctx).progress(learner)
@@ -119,7 +107,7 @@ def progress(ctx: click.Context, learner: str, as_json: bool) -> None:
 @learner_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
-@_friendly
+@friendly_errors
 def reset(ctx: click.Context, learner: str, yes: bool) -> None:
     """Forget LEARNER's attempts, reviews, chat exposure and sections read."""
     service = _service(ctx)
@@ -134,7 +122,7 @@ def reset(ctx: click.Context, learner: str, yes: bool) -> None:
 @learner_option
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to a file instead of stdout.")
 @click.pass_context
-@_friendly
+@friendly_errors
 def export_cmd(ctx: click.Context, learner: str, output: Path | None) -> None:
     """Write LEARNER's whole record as JSON (to move it to another machine or browser)."""
     text = json.dumps(_service(ctx).export(learner), ensure_ascii=False, indent=1)
@@ -149,7 +137,7 @@ def export_cmd(ctx: click.Context, learner: str, output: Path | None) -> None:
 @click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
 @click.option("--learner", metavar="NAME", help="Import into this learner (default: the name in the file).")
 @click.pass_context
-@_friendly
+@friendly_errors
 def import_cmd(ctx: click.Context, file: Path, learner: str | None) -> None:
     """Merge a record written by `tutor study export` (importing twice changes nothing)."""
     from tutor.study.errors import StudyError
@@ -167,7 +155,7 @@ def import_cmd(ctx: click.Context, file: Path, learner: str | None) -> None:
 @click.option("--fit", is_flag=True, help="Also search the similarity thresholds that fit the labels best.")
 @json_option
 @click.pass_context
-@_friendly
+@friendly_errors
 def calibrate(ctx: click.Context, file: Path | None, fit: bool, as_json: bool) -> None:
     """Grade the labelled open answers (default eval/grading.jsonl): accuracy and fluent-wrong acceptance."""
     from tutor.config import PROJECT_ROOT

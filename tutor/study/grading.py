@@ -16,84 +16,28 @@ English point scores ~0.2 lower than an English one. So each key point is judged
 
 from __future__ import annotations
 
-import math
 import re
 import threading
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Protocol
 
 from tutor.glossary import Glossary
+from tutor.lang.direction import direction_spans
+from tutor.lang.negation import negation_spans
+from tutor.lang.script import CJK, detect_language
+from tutor.lang.sentences import CLAUSE_SPLIT, sentences_of, statements
+from tutor.lang.tokens import normalise
 from tutor.study.errors import StudyError
 from tutor.study.items import Item, KeyPoint, McqItem, OpenItem, Source
+from tutor.vectors import cosine
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_LATIN_WORD = re.compile(r"[a-z][a-z0-9']*")
+# ------------------------------------------------------------------------------------------ windows
 
-# ------------------------------------------------------------------------------------------ lexicons
-
-# English negation cues, as whole words (after lower-casing and apostrophe folding).
-_EN_NEG = {
-    "not", "no", "never", "none", "nothing", "neither", "nor", "without", "cannot", "isn't", "aren't",
-    "wasn't", "weren't", "doesn't", "don't", "didn't", "can't", "won't", "shouldn't", "wouldn't", "hasn't",
-    "haven't", "hardly", "instead", "rather", "unlike", "nt", "isnt", "doesnt", "dont", "cant", "wont",
-    "avoid", "avoids", "avoiding", "avoided", "neednt", "needn't",
-}  # fmt: skip
-# Words that look like negation but are not ("not only ... but also").
-_EN_NEG_EXCEPT = re.compile(r"\bnot only\b|\bno longer\b|\bno matter\b|\bnothing but\b")
-# Chinese negation characters and words; the exceptions below mask words that contain them but do not negate.
-_ZH_NEG = re.compile(
-    r"并非|而非|不是|不会|不能|没有|无关|并不|不再|不属于|避免|无需|不必|不用|省去|免去|不|没|无|非|未|别"
-)
-_ZH_NEG_EXCEPT = re.compile(
-    r"不断|不同|不少|不仅|不过|不错|不久|不管|不论|差不多|不得不|不停|无论|无穷|非线性|非常|非负|非零|"
-    r"未来|未知|无数|不一样|不等|无监督|非监督|不可微"
-)
-# Words that say a quantity goes up or down, to catch answers that reverse a point ("training error rises").
-_EN_UP = {
-    "rise", "rises", "rising", "rose", "increase", "increases", "increased", "increasing", "higher", "high",
-    "grow", "grows", "growing", "grew", "larger", "large", "bigger", "big", "up", "explode", "explodes",
-    "exploding", "more",
-}  # fmt: skip
-_EN_DOWN = {
-    "fall", "falls", "falling", "fell", "drop", "drops", "dropped", "decrease", "decreases", "decreased",
-    "decreasing", "lower", "low", "smaller", "small", "shrink", "shrinks", "shrinking", "down", "reduce",
-    "reduces", "reduced", "declines", "vanish", "vanishes", "vanishing", "less", "fewer", "tiny",
-}  # fmt: skip
-_ZH_UP = re.compile(r"上升|升高|增加|增大|变大|更高|较高|偏高|提高|变高|增长|越来越大|变多|爆炸|更大|很大|过大|高|大")
-_ZH_DOWN = re.compile(r"下降|降低|减少|减小|变小|更低|较低|偏低|变低|越来越小|变少|消失|更小|很小|过小|低|小")
-# Words that contain 高/低/大/小 without saying a quantity moved.
-_ZH_DIR_EXCEPT = re.compile(
-    r"高维|高效|高斯|高阶|低维|低秩|大模型|大量|大小|大型|最大|小批量|大规模|大多|从小到大|大致|扩大"
-)
 _DIRECTION_WINDOW_EN = 4  # words between a term and the direction word that describes it
 _DIRECTION_WINDOW_ZH = 6  # characters, likewise
-# Clause boundaries: punctuation and contrastive conjunctions, which end a negation's reach.
-_CLAUSE_SPLIT = re.compile(
-    r"[.;:!?。；：！？,，、\n()（）]|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b|\bso\b|\bbecause\b|但是|但|而是|然而|却|因为|所以"
-)
 _NEG_WINDOW_EN = 3  # words between a negator and the term it negates
 _NEG_WINDOW_ZH = 4  # characters between a Chinese negator and its term
-
-
-def normalise(text: str) -> str:
-    """Full-width → ASCII, lower case, one kind of apostrophe and hyphen-as-space, single spaces."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = text.replace("’", "'").replace("‘", "'")
-    text = re.sub(r"[-‐‑–—−]", " ", text)  # hyphens, dashes and the minus sign all separate words
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def language_of(text: str) -> Literal["en", "zh"]:
-    cjk = len(_CJK.findall(text))
-    words = len(_LATIN_WORD.findall(text.lower()))
-    return "zh" if cjk >= 2 and cjk >= words else "en"
-
-
-def clauses(text: str) -> list[str]:
-    """Normalised clauses: where a negation or a direction word stops applying."""
-    return [c.strip() for c in _CLAUSE_SPLIT.split(normalise(text)) if c and c.strip()]
 
 
 # ------------------------------------------------------------------------------------------ terms
@@ -101,7 +45,7 @@ def clauses(text: str) -> list[str]:
 
 def _term_pattern(term: str) -> re.Pattern[str]:
     t = normalise(term)
-    if _CJK.search(t):
+    if CJK.search(t):
         return re.compile(re.escape(t).replace(r"\ ", r"\s*"))
     # Latin: match at a word start; allow inflections (overfit → overfitting, recompute → recomputing)
     # unless the term is tiny.
@@ -133,41 +77,21 @@ def expand_with_glossary(group: Sequence[str], glossary: Glossary | None) -> lis
         for wording in group:
             w = normalise(wording)
             named = w in normal or (
-                len(w) >= 5 and not _CJK.search(w) and any(f.startswith(w) and " " not in f[len(w) :] for f in normal)
+                len(w) >= 5 and not CJK.search(w) and any(f.startswith(w) and " " not in f[len(w) :] for f in normal)
             )
             if named:
                 for form in forms:
-                    short = len(form) < 2 if _CJK.search(form) else len(form) <= 2
+                    short = len(form) < 2 if CJK.search(form) else len(form) <= 2
                     if not short and form not in wordings:
                         wordings.append(form)
                 break
     return wordings
 
 
-def _negation_spans(clause: str) -> list[tuple[int, int]]:
-    """Character spans of negation cues in one clause."""
-    masked = _EN_NEG_EXCEPT.sub(lambda m: "#" * len(m.group()), clause)
-    masked = _ZH_NEG_EXCEPT.sub(lambda m: "#" * len(m.group()), masked)
-    spans = [(m.start(), m.end()) for m in re.finditer(r"[a-z']+", masked) if m.group() in _EN_NEG]
-    spans += [(m.start(), m.end()) for m in _ZH_NEG.finditer(masked)]
-    spans += [(m.start(), m.end()) for m in re.finditer(r"n't\b", masked)]
-    return spans
-
-
-def _direction_spans(clause: str) -> list[tuple[int, int, int]]:
-    """(start, end, +1 up / -1 down) for each direction word in a clause."""
-    found = [(m.start(), m.end(), 1) for m in re.finditer(r"[a-z]+", clause) if m.group() in _EN_UP]
-    found += [(m.start(), m.end(), -1) for m in re.finditer(r"[a-z]+", clause) if m.group() in _EN_DOWN]
-    masked = _ZH_DIR_EXCEPT.sub(lambda m: "#" * len(m.group()), clause)
-    found += [(m.start(), m.end(), 1) for m in _ZH_UP.finditer(masked)]
-    found += [(m.start(), m.end(), -1) for m in _ZH_DOWN.finditer(masked)]
-    return found
-
-
 def _gap(clause: str, start: int, end: int) -> int:
     """How far apart two positions are: words for Latin text, characters for Chinese."""
     between = clause[start:end]
-    if _CJK.search(between) or not between.strip():
+    if CJK.search(between) or not between.strip():
         return len(between.replace(" ", ""))
     return len(between.split())
 
@@ -175,7 +99,7 @@ def _gap(clause: str, start: int, end: int) -> int:
 def _precedes(clause: str, cue_end: int, target_start: int) -> bool:
     if cue_end > target_start:
         return False
-    window = _NEG_WINDOW_ZH if _CJK.search(clause[cue_end:target_start] or "x") else _NEG_WINDOW_EN
+    window = _NEG_WINDOW_ZH if CJK.search(clause[cue_end:target_start] or "x") else _NEG_WINDOW_EN
     return _gap(clause, cue_end, target_start) <= window
 
 
@@ -183,10 +107,10 @@ def _is_negated(clause: str, start: int, end: int) -> bool:
     """A term is denied by a cue shortly before it ("not overfitting", "不是过拟合"), or by one after it
     when no direction word follows that cue ("overfitting is not the reason", "与过拟合无关");
     "training error does not go down" negates the direction, not the term."""
-    cues = _negation_spans(clause)
+    cues = negation_spans(clause, implicit=False)
     if any(_precedes(clause, ce, start) for _, ce in cues):
         return True
-    directions = _direction_spans(clause)
+    directions = direction_spans(clause)
     for cs, ce in cues:
         if cs >= end and _gap(clause, end, cs) <= _NEG_WINDOW_EN + 1 and not any(ds >= ce for ds, _, _ in directions):
             return True
@@ -198,7 +122,7 @@ def direction_near(clause: str, start: int, end: int) -> int:
 
     A negation just before the direction word flips it ("does not go down" is up)."""
     best: tuple[int, int] | None = None
-    for ds, de, sign in _direction_spans(clause):
+    for ds, de, sign in direction_spans(clause):
         if de <= start:
             gap = _gap(clause, de, start)
         elif ds >= end:
@@ -206,11 +130,11 @@ def direction_near(clause: str, start: int, end: int) -> int:
         else:
             continue
         window = (
-            _DIRECTION_WINDOW_ZH if _CJK.search(clause[min(de, end) : max(ds, start)] or "x") else _DIRECTION_WINDOW_EN
+            _DIRECTION_WINDOW_ZH if CJK.search(clause[min(de, end) : max(ds, start)] or "x") else _DIRECTION_WINDOW_EN
         )
         if gap > window or (best is not None and gap >= best[0]):
             continue
-        flipped = any(_precedes(clause, ce, ds) for _, ce in _negation_spans(clause))
+        flipped = any(_precedes(clause, ce, ds) for _, ce in negation_spans(clause, implicit=False))
         best = (gap, -sign if flipped else sign)
     return best[1] if best else 0
 
@@ -277,13 +201,6 @@ DEFAULT_CALIBRATION = Calibration(
 
 class Embedder(Protocol):
     def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
-
-
-def _cosine(a: Sequence[float], b: Sequence[float]) -> float:
-    dot = sum(x * y for x, y in zip(a, b, strict=True))
-    na = math.sqrt(sum(x * x for x in a))
-    nb = math.sqrt(sum(y * y for y in b))
-    return dot / (na * nb) if na and nb else 0.0
 
 
 class Grader:
@@ -364,7 +281,7 @@ class Grader:
                     self._point_vectors[text] = vec
                 if text in chunks:
                     cache[text] = vec
-        return max(_cosine(self._point_vectors[point], cache[c]) for c in chunks)
+        return max(cosine(self._point_vectors[point], cache[c]) for c in chunks)
 
     # -------------------------------------------------------------------------------- grading
 
@@ -424,7 +341,7 @@ class Grader:
         key = (kp.point, *(t for g in kp.terms for t in g))
         cached = self._directions.get(key)
         if cached is None:
-            point_sentences = sentences(kp.point)
+            point_sentences = statements(kp.point)
             cached = []
             for group in kp.terms:
                 signs = [m.direction() for m in self._mentions(group, point_sentences)]
@@ -433,9 +350,9 @@ class Grader:
         return cached
 
     def _grade_open(self, item: Item, body: OpenItem, answer: str) -> Grade:
-        answer_lang = language_of(answer)
+        answer_lang = detect_language(answer)
         limits = self.calibration.for_pair(answer_lang, item.lang)
-        parts = sentences(answer)
+        parts = statements(answer)
         subjects = subject_groups(body.key_points)
         cache: dict[str, list[float]] = {}
         # One model call per answer: every sentence naming any point's terms, and points not seen before.
@@ -531,7 +448,7 @@ class Mention:
 
     def _clause(self) -> tuple[str, int, int]:
         cs, ce = 0, len(self.text)
-        for b in _CLAUSE_SPLIT.finditer(self.text):
+        for b in CLAUSE_SPLIT.finditer(self.text):
             if b.end() <= self.start:
                 cs = b.end()
             elif b.start() >= self.end:
@@ -602,19 +519,13 @@ def subject_groups(points: list[KeyPoint]) -> list[tuple[str, ...]]:
     return distinct if len(distinct) >= 2 else []
 
 
-_SENTENCE_SPLIT = re.compile(r"\.+(?:\s|$)|[;!?。；！？\n]+|\bwhile\b|\bwhereas\b")
-
-
-def sentences(text: str) -> list[str]:
-    """Normalised sentences: a key point's terms must meet in one of them (or count as spread out)."""
-    return [s.strip() for s in _SENTENCE_SPLIT.split(normalise(text)) if s and s.strip()]
-
-
 def _chunks(text: str, longest: int = 90) -> list[str]:
     """Sentences, and long sentences cut at commas: USE's cost grows faster than the text's length
     (one 180-character sentence takes ~7x as long as its two halves), and a point is made in a clause."""
     out: list[str] = []
-    for sentence in re.split(r"(?<=[.!?。！？；;])\s*|\n+", text):
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    pieces = [p for line in lines for s in sentences_of(line) for p in re.split(r"[;；]", s)]
+    for sentence in pieces:
         sentence = sentence.strip()
         if len(sentence) <= longest:
             out.append(sentence)
@@ -624,7 +535,7 @@ def _chunks(text: str, longest: int = 90) -> list[str]:
             if piece and len(piece) + len(part) > longest:
                 out.append(piece)
                 piece = ""
-            piece = f"{piece} {part}".strip() if piece and not _CJK.search(part[:1]) else piece + part
+            piece = f"{piece} {part}".strip() if piece and not CJK.search(part[:1]) else piece + part
         out.append(piece)
     return [c for c in out if len(c) > 3] or [text.strip()]
 

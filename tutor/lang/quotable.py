@@ -1,0 +1,39 @@
+"""What may be quoted as evidence: whole, readable sentences, never an author line, a reference entry or residue."""
+
+from __future__ import annotations
+
+import re
+
+from tutor.lang.script import CJK
+from tutor.lang.tokens import STOP, words_in
+
+_EMAIL_OR_URL = re.compile(r"[\w.+-]+@[\w-]+\.\w|https?://|www\.|\barXiv:\d")
+_CODE = re.compile(r"\bdef \w+\(|\"\"\"|:param\b|>>>|\breturn \w+\(|==|\w+\[\w*:\w*\]")
+_LATEX_OUTSIDE_MATH = re.compile(r"\\[a-zA-Z]+")
+_REFERENCE_LIKE = re.compile(
+    r"\b(?:In Proceedings|Proceedings of|Journal of|pp\.\s?\d|arXiv preprint|et al\.,?\s(?:19|20)\d\d)"
+)
+_FRAGMENT_START = re.compile(r"^\d+\s?[\])]")  # "122] is first proposed": the tail of a citation cut by a chunk edge
+_ALGORITHM_STEP = re.compile(r"\b\d{1,2}:\s")
+_TERMINAL = re.compile(r"""[.!?。！？]["”')\]]?$""")
+
+
+def quotable(sentence: str) -> bool:
+    """A whole, readable sentence worth quoting as evidence: no author line, reference entry or residue."""
+    s = sentence.strip()
+    if not (words_in(s) >= 5 and len(s) <= 450):
+        return False
+    if not (s[0].isupper() or s[0].isdigit() or CJK.match(s[0]) or s[0] in '“"($') or not _TERMINAL.search(s):
+        return False  # cut at a chunk or page edge
+    if _EMAIL_OR_URL.search(s) or _REFERENCE_LIKE.search(s) or _FRAGMENT_START.match(s):
+        return False
+    if _CODE.search(s) or len(_ALGORITHM_STEP.findall(s)) > 2:
+        return False  # pseudo-code ("1: Initialize … 2: for t = 1 to T do …")
+    outside_math = re.sub(r"\$[^$]*\$", "", s)
+    if "$" in outside_math or _LATEX_OUTSIDE_MATH.search(outside_math):
+        return False  # unbalanced or raw LaTeX
+    letters = sum(ch.isalpha() for ch in outside_math)
+    visible = len(re.sub(r"\s", "", outside_math)) or 1
+    if not CJK.search(s) and len([w for w in re.findall(r"[a-z]+", s.lower()) if w in STOP]) < 2:
+        return False  # figure or table residue ("Tok M Question Paragraph BERT E[CLS].") has no grammar
+    return letters / visible >= 0.7

@@ -1,0 +1,33 @@
+"""Scripts and languages: one CJK range for every module, and which language a question is framed in."""
+
+from __future__ import annotations
+
+import re
+
+# CJK Unified Ideographs, Extension A and the compatibility block: every Han character a learner types.
+CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK = re.compile(f"[{CJK_CLASS}]")
+CJK_RUN = re.compile(f"[{CJK_CLASS}]{{2,}}")
+CJK_RUNS = re.compile(f"[{CJK_CLASS}]+")
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
+# Chinese grammar: a question framed in Chinese uses these even when its terms are English.
+_ZH_FRAME = re.compile(r"[的是吗呢么和与里中在有哪吧了请能会为要把被对让从该个这那怎如何什谁几]")
+
+
+def has_cjk(text: str) -> bool:
+    return CJK.search(text) is not None
+
+
+def detect_language(text: str) -> str:
+    """'zh' when the text is framed in Chinese, even if its technical terms are English.
+
+    "Transformer 里的 self-attention 和 multi-head attention 有什么区别？" is Chinese; "What does 残差 mean
+    in ResNet?" is English with one Chinese term.
+    """
+    runs = CJK_RUNS.findall(text)
+    if any(_ZH_FRAME.search(run) for run in runs):
+        return "zh"  # "BERT 的 NSP": one particle is enough to frame the question in Chinese
+    cjk = sum(len(run) for run in runs if len(run) >= 2)
+    if not cjk:
+        return "en"
+    return "zh" if cjk >= 2 * len(LATIN_WORD.findall(text)) else "en"
