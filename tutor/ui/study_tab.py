@@ -142,10 +142,7 @@ class StudyView:
 
 def _who(learner: str) -> str:
     if not learner.startswith(GUEST_PREFIX):
-        return (
-            f"Learner: **{html.escape(learner)}** (your account) · 学习者：你的账号 · "
-            '<a href="logout" id="sign-out">Sign out · 退出登录</a>'
-        )
+        return f"Learner: **{html.escape(learner)}** (your account) · 学习者：你的账号"
     return (
         f"Learner: **{html.escape(learner)}**, kept in this browser · 学习记录保存在本浏览器；"
         "export it below to move to another browser · 可在下方导出"
@@ -184,7 +181,9 @@ def build_study_tab(app: gr.Blocks, settings: Settings, service: StudyService) -
         # Declared inside the Tab: re-entering the Tab later would register it with gr.Tabs a second time.
         gr.api(api_answer, api_name="study_answer")  # type: ignore[attr-defined]  # exported at runtime, not in gradio's __all__
         item_id = gr.Textbox(visible=False, elem_id="study-item-id")
-        who = gr.Markdown(elem_id="study-who")
+        with gr.Row():
+            who = gr.Markdown(elem_id="study-who")
+            sign_out = gr.Button("Sign out · 退出登录", size="sm", scale=0, visible=False, elem_id="sign-out")
         with gr.Row():
             lang = gr.Radio([("English", "en"), ("中文", "zh")], value="en", label="Items in", elem_id="study-lang")
             concept = gr.Dropdown(concepts, value="", label="Concept · 概念", elem_id="study-concept")
@@ -213,7 +212,8 @@ def build_study_tab(app: gr.Blocks, settings: Settings, service: StudyService) -
 
     def on_load(request: gr.Request) -> tuple[Any, ...]:
         name = learner_of(request)
-        return _who(name), view.progress_html(service.progress(name, empty_if_new=True))
+        account = not name.startswith(GUEST_PREFIX)
+        return _who(name), gr.update(visible=account), view.progress_html(service.progress(name, empty_if_new=True))
 
     def on_next(item_lang: str, wanted: str, request: gr.Request) -> tuple[Any, ...]:
         name = learner_of(request)
@@ -285,7 +285,8 @@ def build_study_tab(app: gr.Blocks, settings: Settings, service: StudyService) -
 
     # Page events are private (issue 9): only `study_answer` is a public API endpoint. None takes a learner.
     private: dict[str, Any] = {"api_visibility": "private"}
-    app.load(on_load, None, [who, progress], **private)
+    app.load(on_load, None, [who, sign_out, progress], **private)
+    sign_out.click(None, None, None, js="() => { window.location.href = 'logout'; }")
     next_button.click(on_next, [lang, concept], [item_id, question, choice, free, feedback], **private)
     submit.click(on_submit, [item_id, choice, free], [feedback, progress], **private)
     reading.change(on_reading, [reading], [sections], **private)

@@ -7,19 +7,23 @@ BaseHTTPMiddleware). In order:
 - a JSON body sent to Gradio is parsed once here: bad JSON, nesting deeper than `server.max_json_depth` and lone
   surrogates get 400 (Python's parser would recurse until RecursionError, a 500);
 - an event request must name an event that exists (`fn_index`, or the API name) with enough values: else 404/400;
-- Gradio's own refusals are rewritten so they show neither the input nor a server path (422 → 400).
+- Gradio's own refusals are rewritten so they show neither the input nor a server path (422 → 400), and an
+  event stream Gradio ends by raising (an unknown session or event) is closed cleanly.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import gradio as gr
+from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 
 from tutor.config import Settings
 from tutor.web.models import ApiError, parse_json
 
+log = logging.getLogger(__name__)
 GRADIO = "/gradio_api/"
 UPLOAD = "/gradio_api/upload"
 _EVENT_ROUTES = ("/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/", "/gradio_api/api/")
@@ -51,7 +55,24 @@ class Guard:
                 except ApiError as exc:
                     await _error(scope, receive, send, exc.status, exc.message)
                     return
-        await self.app(scope, receive, _rewriting(scope, receive, send, path))
+        started = False
+        rewriting = _rewriting(scope, receive, send, path)
+
+        async def tracking_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await rewriting(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if not started:
+                raise
+            # Gradio's event streams report an unknown session or event inside the stream, then raise: end the
+            # stream cleanly instead of cutting the connection (a client sees a truncated, "5xx-like" reply).
+            if not isinstance(exc, HTTPException) and not isinstance(exc.__cause__, HTTPException):
+                log.exception("a response failed after it started")
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     def _check_gradio(self, path: str, body: bytes) -> None:
         payload = parse_json(body or b"null", self.max_depth) if body.strip() else None
