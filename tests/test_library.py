@@ -381,3 +381,103 @@ def test_own_documents_have_a_readable_title_without_the_hash() -> None:
 
     assert own_title(user_doc_id("my notes 注意力 ü.md", "0123456789abcdef")) == "my notes 注意力 ü"
     assert own_title("user-my-lecture-notes") == "my lecture notes", "ids from before the hash suffix"
+
+
+# ------------------------------------------------------------------------------------------ issue 19
+
+
+def test_a_symlink_out_of_its_folder_is_refused_unless_followed(
+    settings: Settings, readings: ReadingList, tmp_path: Path
+) -> None:
+    """Issue 19: `tutor add` followed a link to /etc/passwd; it became a document served at /library/<id>."""
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    outside = tmp_path / "secret.txt"
+    outside.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    link = folder / "notes.txt"
+    link.symlink_to(outside)
+    refused = tutor_cli("add", str(link))
+    assert refused.exit_code != 0 and "outside its folder" in said(refused) and "--follow-symlinks" in said(refused)
+    assert not settings.library_dir.exists() or not any(settings.library_dir.glob("user-*"))
+    (folder / "real.txt").write_text("KV caches trade memory for recomputation.\n", encoding="utf-8")
+    inside = folder / "alias.txt"
+    inside.symlink_to(folder / "real.txt")
+    assert add_file(settings, readings, inside).status == "added", "a link inside its folder is fine"
+    followed = tutor_cli("add", str(link), "--follow-symlinks")
+    assert followed.exit_code == 0 and "added" in said(followed)
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        pytest.param("empty.md", b"", id="zero-bytes"),
+        pytest.param("blank.txt", b"  \n\t\n   ", id="blank-text"),
+        pytest.param("empty.pdf", b"", id="zero-byte-pdf"),
+    ],
+)
+def test_an_empty_document_is_refused(
+    settings: Settings, readings: ReadingList, tmp_path: Path, name: str, content: bytes
+) -> None:
+    """Issue 19: a 0-byte .md was accepted."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(LibraryError, match="nothing in it to index"):
+        add_file(settings, readings, path)
+    assert not any(settings.library_dir.glob("user-*"))
+
+
+def test_control_characters_in_a_name_are_printed_escaped_and_long_names_capped(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Issue 19: ESC characters in file names were printed raw (a file name could drive the terminal)."""
+    hostile = tmp_path / "evil\x1b[2J\x1b]0;pwned\x07.md"
+    hostile.write_text("# Notes\nKV caches trade memory for recomputation.\n", encoding="utf-8")
+    added = tutor_cli("add", str(hostile))
+    assert added.exit_code == 0, said(added)
+    assert "\x1b" not in added.output and "\x07" not in added.output and "\\x1b[2J" in added.output
+    missing = tutor_cli("add", str(tmp_path / ("missing\x1b[31m" + "x" * 240 + ".pdf")))
+    assert missing.exit_code != 0 and "\x1b" not in missing.output and "\\x1b[31m" in missing.output
+    assert "x" * 200 not in said(missing) and "characters)" in said(missing)
+
+
+def test_force_still_refuses_another_reading_and_another_kind(
+    settings: Settings, readings: ReadingList, tmp_path: Path
+) -> None:
+    """Issue 19: `bahdanau.pdf --as he2015-resnet --force` was accepted."""
+    bahdanau = paper_pdf(
+        tmp_path / "bahdanau.pdf",
+        "Neural Machine Translation by Jointly Learning to Align and Translate",
+        [("1 Introduction", LOREM)],
+    )
+    with pytest.raises(LibraryError, match="is bahdanau2014-nmt .*not he2015-resnet.*--as bahdanau2014-nmt"):
+        add_file(settings, readings, bahdanau, as_id="he2015-resnet", force=True)
+    notes = tmp_path / "resnet-notes.md"
+    notes.write_text("# My notes on residual blocks\nThe shortcut adds x.\n", encoding="utf-8")
+    with pytest.raises(LibraryError, match="he2015-resnet is a pdf document and resnet-notes.md is a md file"):
+        add_file(settings, readings, notes, as_id="he2015-resnet", force=True)
+    assert not (settings.library_dir / "he2015-resnet.pdf").exists() and not any(settings.library_dir.glob("he2015*"))
+    scan = paper_pdf(tmp_path / "scan.pdf", "Unreadable Title Page", [("1 Intro", LOREM)])
+    assert add_file(settings, readings, scan, as_id="he2015-resnet", force=True).status == "added", (
+        "a file whose title cannot be checked is still taken with --force"
+    )
+
+
+def test_the_last_backup_of_a_reading_stays_until_its_next_force(
+    no_notes: Settings, readings: ReadingList, make_store: Callable[..., object], tmp_path: Path
+) -> None:
+    """Issue 19: the backup was deleted at the next ingest; a file that indexes cleanly can still be the wrong one."""
+    from tutor.ingest import ingest
+    from tutor.library import list_backups
+
+    title = "Attention Is All You Need"
+    first = paper_pdf(tmp_path / "first.pdf", title, [("1 Introduction", LOREM * 3)])
+    second = paper_pdf(tmp_path / "second.pdf", title, [("1 Introduction", LOREM * 4)])
+    third = paper_pdf(tmp_path / "third.pdf", title, [("1 Introduction", LOREM * 5)])
+    add_file(no_notes, readings, first, as_id="vaswani2017-attention")
+    add_file(no_notes, readings, second, as_id="vaswani2017-attention", force=True)
+    ingest(no_notes, readings, make_store(no_notes))  # type: ignore[arg-type]
+    [kept] = list_backups(no_notes, "vaswani2017-attention")
+    assert kept.read_bytes() == first.read_bytes(), "the backup outlives a successful ingest"
+    add_file(no_notes, readings, third, as_id="vaswani2017-attention", force=True)
+    [kept] = list_backups(no_notes, "vaswani2017-attention")
+    assert kept.read_bytes() == second.read_bytes(), "the next --force keeps only the file it replaced"
