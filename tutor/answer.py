@@ -172,8 +172,14 @@ class Tutor:
         )
 
     def check_question(self, question: str, level: str) -> str:
+        """The question as it will be answered, or a QuestionError: empty, nothing but control or zero-width
+        characters, not valid text (a lone surrogate, which nothing can encode), too long, or a bad level."""
+        if any("\ud800" <= ch <= "\udfff" for ch in question):
+            raise QuestionError(
+                "The question contains characters that are not valid text (a lone surrogate); type it again."
+            )
         question = question.replace("\x00", "").strip()
-        if not question:
+        if not any(ch.isprintable() and not ch.isspace() for ch in question):  # control and zero-width only
             raise QuestionError("Please type a question first (e.g. “Why divide by √d_k in attention?”).")
         if len(question) > self.settings.max_question_chars:
             raise QuestionError(

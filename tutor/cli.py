@@ -89,13 +89,20 @@ def fetch(ctx: Context, ids: tuple[str, ...]) -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Replace a reading's different file (the old one is kept until the next ingest), accept a file whose "
-    "title cannot be checked, or one over the size limit.",
+    help="Replace a reading's different file (the old one is kept until the next --force of that reading), accept "
+    "a file whose title cannot be checked (never another reading's, nor another kind of document), or one over "
+    "the size limit.",
+)
+@click.option(
+    "--follow-symlinks",
+    is_flag=True,
+    help="Add what a symbolic link points to even when that is outside the link's folder.",
 )
 @pass_ctx
 @friendly_errors
-def add(ctx: Context, paths: tuple[Path, ...], as_id: str | None, force: bool) -> None:
+def add(ctx: Context, paths: tuple[Path, ...], as_id: str | None, force: bool, follow_symlinks: bool) -> None:
     """Import local files (PDF, rst, md, html, txt) into the library. Never deletes or overwrites a file."""
+    from tutor.echo import shown
     from tutor.errors import LibraryError
     from tutor.library import add_file
 
@@ -106,7 +113,7 @@ def add(ctx: Context, paths: tuple[Path, ...], as_id: str | None, force: bool) -
     changed = False
     for path in paths:
         try:
-            result = add_file(ctx.settings, ctx.readings, path, as_id, force)
+            result = add_file(ctx.settings, ctx.readings, path, as_id, force, follow_symlinks)
         except TutorError as exc:
             if len(paths) == 1:
                 raise
@@ -115,7 +122,7 @@ def add(ctx: Context, paths: tuple[Path, ...], as_id: str | None, force: bool) -
             continue
         changed = changed or result.status in ("added", "replaced")
         extra = f" ({result.note})" if result.note else ""
-        line = escape(f"{path} → {result.doc_id}{extra}")
+        line = escape(f"{shown(str(path), 160)} → {result.doc_id}{extra}")
         out.print(f"[{colour[result.status]}]{result.status}[/]: {line}", highlight=False)
         if result.warning:
             console.print(f"[yellow]{escape(result.warning)}[/]", highlight=False)
@@ -511,3 +518,4 @@ from tutor.study.cli import study  # noqa: E402 -- a command group of its own, r
 
 main.add_command(study)
 main.add_command(numbers)
+main.add_command(__import__("tutor.userscli", fromlist=["users"]).users)  # `tutor users …`: classroom accounts
