@@ -83,7 +83,7 @@ class Server:
         started = time.monotonic()
         while True:
             try:
-                if httpx.get(self.url, timeout=2).status_code == 200:
+                if httpx.get(self.url, timeout=2).status_code in (200, 303):  # 303: to the login page
                     return self
             except httpx.HTTPError:
                 pass

@@ -150,6 +150,43 @@ def import_cmd(ctx: click.Context, file: Path, learner: str | None) -> None:
     click.echo(f"Imported into {name}.", err=True)
 
 
+@study.command(name="class")
+@click.option("--questions", default=10, show_default=True, help="How many of the most asked questions to list.")
+@json_option
+@click.pass_context
+@friendly_errors
+def class_cmd(ctx: click.Context, questions: int, as_json: bool) -> None:
+    """The teacher's view: per stage and concept who practised, mastery, who is stuck, the questions asked most."""
+    from tutor.accounts import Accounts
+    from tutor.study.teacher import class_view
+
+    settings = ctx.find_root().obj.settings
+    roster = [a.name for a in Accounts.from_settings(settings).list() if not a.teacher]
+    view = class_view(_service(ctx), roster, questions)
+    if as_json:
+        _emit(view.as_json())
+        return
+    click.echo(f"{len(view.learners)} learners, {view.attempts} answers")
+    for learner in view.learners:
+        stuck = f"  stuck on {', '.join(learner.stuck)}" if learner.stuck else ""
+        click.echo(
+            f"  {learner.name:<24} {learner.attempts:>4} answers, {learner.correct:>4} right, "
+            f"{learner.mastered} mastered{stuck}"
+        )
+    for stage in view.stages:
+        click.echo(f"\n{stage.title_en} · {stage.title_zh}: {len(stage.practised)} practised")
+        for c in (c for c in view.concepts if c.stage == stage.stage and c.learners):
+            stuck = f", stuck: {', '.join(c.stuck)}" if c.stuck else ""
+            click.echo(
+                f"  {c.id:<38} {len(c.learners)} practised, mean mastery {c.mean_mastery:.0%}, "
+                f"{len(c.mastered)} mastered{stuck}"
+            )
+    if view.questions:
+        click.echo("\nAsked most:")
+        for q in view.questions:
+            click.echo(f"  {q.times:>3}× ({q.learners} learners)  {q.question}")
+
+
 @study.command()
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 @click.option("--fit", is_flag=True, help="Also search the similarity thresholds that fit the labels best.")
