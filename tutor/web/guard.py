@@ -13,6 +13,7 @@ BaseHTTPMiddleware). In order:
 
 from __future__ import annotations
 
+import inspect
 import logging
 from typing import Any
 
@@ -26,7 +27,8 @@ from tutor.web.models import ApiError, parse_json
 log = logging.getLogger(__name__)
 GRADIO = "/gradio_api/"
 UPLOAD = "/gradio_api/upload"
-_EVENT_ROUTES = ("/gradio_api/queue/join", "/gradio_api/call/", "/gradio_api/run/", "/gradio_api/api/")
+_EVENT_ROUTES = ("/gradio_api/queue/join", "/gradio_api/call/")
+_SYNC_ROUTES = ("/gradio_api/run/", "/gradio_api/api/")  # Gradio's queue-less predict: no client of ours uses it
 
 
 class Guard:
@@ -55,12 +57,13 @@ class Guard:
                 except ApiError as exc:
                     await _error(scope, receive, send, exc.status, exc.message)
                     return
-        started = False
+        started = finished = False
         rewriting = _rewriting(scope, receive, send, path)
 
         async def tracking_send(message: dict[str, Any]) -> None:
-            nonlocal started
+            nonlocal started, finished
             started = started or message["type"] == "http.response.start"
+            finished = finished or (message["type"] == "http.response.body" and not message.get("more_body", False))
             await rewriting(message)
 
         try:
@@ -68,6 +71,9 @@ class Guard:
         except Exception as exc:
             if not started:
                 raise
+            if finished:  # the reply was whole; what failed after it is the server's, and logged
+                log.exception("a request failed after its response was sent")
+                return
             # Gradio's event streams report an unknown session or event inside the stream, then raise: end the
             # stream cleanly instead of cutting the connection (a client sees a truncated, "5xx-like" reply).
             if not isinstance(exc, HTTPException) and not isinstance(exc.__cause__, HTTPException):
@@ -75,13 +81,19 @@ class Guard:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     def _check_gradio(self, path: str, body: bytes) -> None:
+        if path.startswith(_SYNC_ROUTES):  # it answers a failing event with 500 and runs any event by number
+            raise ApiError("No such endpoint: use POST /gradio_api/call/<name> (or POST /api/ask).", status=404)
         payload = parse_json(body or b"null", self.max_depth) if body.strip() else None
         if not path.startswith(_EVENT_ROUTES):
             return
         if path.startswith("/gradio_api/call/v2/"):
             if not isinstance(payload, dict):
                 raise ApiError("Malformed request: expected a JSON object of the endpoint's parameters.")
-            self._named(path)
+            parameters = _parameters(self._named(path))
+            if unknown := [k for k in payload if k not in parameters and k != "oauth_token"]:
+                raise ApiError(f"{len(unknown)} unknown parameter(s); the parameters are {', '.join(parameters)}.")
+            if missing := [name for name, required in parameters.items() if required and name not in payload]:
+                raise ApiError(f"Missing parameter(s): {', '.join(missing)}.")
             return
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
             raise ApiError("Malformed request: expected JSON with a `data` list.")
@@ -94,6 +106,8 @@ class Guard:
                 raise ApiError("Malformed request: `session_hash` must be text.")
         else:
             fn = self._named(path)
+            if payload.get("fn_index") not in (None, fn._id):  # Gradio would run that event instead
+                raise ApiError("Malformed request: `fn_index` names another event than this endpoint.")
         if len(payload["data"]) < len(fn.inputs):
             raise ApiError(f"Expected {len(fn.inputs)} input values, got {len(payload['data'])}.")
 
@@ -104,6 +118,17 @@ class Guard:
         if fn is None:
             raise ApiError("No such endpoint; see /gradio_api/info for the public ones.", status=404)
         return fn
+
+
+def _parameters(fn: Any) -> dict[str, bool]:
+    """The parameters an endpoint takes from a caller, and whether each is required (Gradio itself fills in
+    the request and the event data)."""
+    found = {}
+    for name, parameter in inspect.signature(fn.fn).parameters.items():
+        annotation = str(parameter.annotation)
+        if "Request" not in annotation and "Data" not in annotation:
+            found[name] = parameter.default is inspect.Parameter.empty
+    return found
 
 
 async def _error(scope: dict[str, Any], receive: Any, send: Any, status: int, message: str) -> None:
