@@ -29,6 +29,7 @@ from tutor.answer import Answer, Tutor, is_reset  # noqa: E402
 from tutor.config import Settings  # noqa: E402
 from tutor.conversation import Turn  # noqa: E402
 from tutor.errors import TutorError  # noqa: E402
+from tutor.failures import classify, scrub  # noqa: E402
 from tutor.feedback import record_feedback  # noqa: E402
 from tutor.library import list_library  # noqa: E402
 from tutor.study.service import StudyService  # noqa: E402
@@ -47,7 +48,6 @@ from tutor.ui.strings import ANSWER_LANGS, UI_LANGS, browser_language, t  # noqa
 from tutor.ui.strings import LEVELS as LEVEL_CHOICES
 from tutor.ui.study_tab import StudyTab, build_study_tab, build_teacher_tab, learner_of  # noqa: E402
 from tutor.web.api import Asking  # noqa: E402
-from tutor.web.failures import classify, scrub  # noqa: E402
 from tutor.web.models import ApiError, AskRequest, validate  # noqa: E402
 
 log = logging.getLogger(__name__)

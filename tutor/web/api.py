@@ -25,9 +25,9 @@ from tutor.answer import Answer, Tutor
 from tutor.config import Settings
 from tutor.conversation import Turn
 from tutor.errors import TutorError
+from tutor.failures import classify, scrub
 from tutor.study.service import StudyService
 from tutor.study.teacher import class_view
-from tutor.web.failures import classify, scrub
 from tutor.web.login import Caller
 from tutor.web.models import (
     AnswerRequest,

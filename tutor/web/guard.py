@@ -102,12 +102,15 @@ class Guard:
             fn = self.blocks.fns.get(index) if isinstance(index, int) and not isinstance(index, bool) else None
             if fn is None:
                 raise ApiError("No such event: `fn_index` must name one of the page's events.", status=404)
-            if not isinstance(payload.get("session_hash"), str):
-                raise ApiError("Malformed request: `session_hash` must be text.")
         else:
             fn = self._named(path)
             if payload.get("fn_index") not in (None, fn._id):  # Gradio would run that event instead
                 raise ApiError("Malformed request: `fn_index` names another event than this endpoint.")
+        session = payload.get("session_hash")
+        if (session is not None or path.startswith("/gradio_api/queue/join")) and not (
+            isinstance(session, str) and 0 < len(session) <= 128
+        ):  # Gradio's queue fails on an empty one (KeyError) after it has accepted the event
+            raise ApiError("Malformed request: `session_hash` must be text of 1-128 characters.")
         if len(payload["data"]) < len(fn.inputs):
             raise ApiError(f"Expected {len(fn.inputs)} input values, got {len(payload['data'])}.")
 

@@ -3,7 +3,7 @@
 Two are common in a classroom: the Chroma server the workers share is down (503: try again; the tutor
 reconnects by itself once it is back), and the disk holding the data folder is full (507). Both are found
 by walking the exception's causes, since they surface from chromadb, httpx, SQLite or the OS. No server path
-is ever part of the message.
+is ever part of the message. A leaf module: the web layer uses it, and so can the command line.
 """
 
 from __future__ import annotations
