@@ -4,6 +4,7 @@ desktop (1440×1000) and phone (390×844) sizes, in English and Chinese. Screens
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -332,11 +333,52 @@ def test_a_script_planted_in_a_pdf_is_shown_as_text(open_page: Any, site: Server
     assert page.locator("#chat script").count() == 0
 
 
+SCRIPT_LINK_QUESTION = (
+    "[see the proof](javascript:document.title='PWNED') [diagram](data:text/html;base64,PHNjcmlwdD4=) "
+    "[x]( JaVa\tScript:alert(1)) why divide the scores by the square root of d_k?"
+)
+
+
+def test_markdown_links_to_scripts_or_inline_data_are_shown_as_text(open_page: Any, site: Server) -> None:
+    """Issue 19: `[x](javascript:…)` links passed through escaping unchanged (here in the learner's own bubble, the
+    same rendering every answer goes through)."""
+    page = open_page("desktop-en")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ask(page, SCRIPT_LINK_QUESTION)
+    chat = page.locator("#chat")
+    bubble = chat.get_by_text("see the proof", exact=False).first
+    assert "javascript:document.title" in bubble.inner_text(), "the link is there, as text"
+    for link in chat.locator("a").all():
+        target = (link.get_attribute("href") or "").replace("\t", "").replace(" ", "").lower()
+        assert not target.startswith(("javascript:", "data:")), target
+    for link in chat.locator("a").all():
+        if "proof" in link.inner_text() or "diagram" in link.inner_text():
+            raise AssertionError(f"rendered as a link: {link.evaluate('a => a.outerHTML')}")
+    assert page.title() != "PWNED" and not dialogs
+
+
 def test_screenshot_for_the_readme(open_page: Any, site: Server) -> None:
-    """docs/screenshot.png: a Chinese question answered at intermediate level, desktop size."""
+    """docs/screenshot.png: a Chinese question answered at intermediate level, desktop size, the cited page open
+    beside it with the quote highlighted. The test checks each of those before it takes the picture."""
     page = open_page("desktop-zh")
     page.get_by_label("进阶").check()
-    ask(page, "注意力为什么要除以根号 d_k？")
-    page.wait_for_timeout(800)
+    answer = ask(page, "注意力为什么要除以根号 d_k？")
+    assert answer.locator(".answer-title .badge").inner_text().strip() == "进阶"
+    direct = answer.locator(".answer-direct").inner_text()
+    assert re.search(r"[\u4e00-\u9fff]{6}", direct), "the answer is in Chinese"
+    assert re.search(r"\[\d\]", direct), "with its citation markers"
+    cited = answer.locator(".answer-sources li").filter(has_text="Attention Is All You Need").first
+    assert re.search(r"第 \d+ 页", cited.inner_text()), "the Transformer paper is cited with its page"
+    opener = cited.locator("a.open-here[href^='library/vaswani2017-attention']")
+    page_number = opener.get_attribute("href").split("#page=")[1]
+    opener.click()
+    viewer = page.locator(f"#viewer .viewer[id='viewer-vaswani2017-attention-{page_number}']")
+    viewer.wait_for(timeout=30000)
+    page.wait_for_function("document.querySelector('#viewer img.page-image').complete", timeout=30000)
+    assert viewer.locator("img.page-image").evaluate("img => img.naturalWidth > 500"), "the page is rendered"
+    assert viewer.locator(".hl").count() >= 1, "the quoted sentence is highlighted"
+    assert in_viewport(page, "#viewer .viewer-title") and in_viewport(page, f"#{answer.get_attribute('id')}")
+    page.wait_for_timeout(500)
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "readme-desktop-zh")
