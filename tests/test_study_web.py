@@ -70,7 +70,9 @@ class Server:
             except httpx.HTTPError:
                 pass
             assert self.proc.poll() is None, f"tutor serve exited; see {log.name}"
-            assert time.monotonic() - started < 90, "page not up within 90 s"
+            if time.monotonic() - started > 90:
+                self.stop()  # never leave a server behind a failed start
+                raise AssertionError("page not up within 90 s")
             time.sleep(0.3)
 
     def stop(self) -> None:

@@ -90,6 +90,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"tutor serve exited:\n{self.log()}")
             if time.monotonic() - started > 90:
+                self.stop()  # never leave a server behind a failed start
                 raise RuntimeError(f"page not up within 90 s:\n{self.log()}")
             time.sleep(0.3)
 
