@@ -138,3 +138,9 @@ def test_sources_name_sections_and_pages_as_tutor_extracts_them() -> None:
             ):
                 wrong.append(f"{item.key}: {pointer.section!r} is on pages {sorted(pages[pointer.section])}")
     assert not wrong, "\n".join(wrong[:40])
+
+
+def test_the_direct_answer_differs_by_level_for_nine_pairs_in_ten() -> None:
+    """Beginners get the plain answer, intermediate learners the answer, experts the deeper detail too."""
+    differs = [p for p in PAIRS if p.answer_at("beginner") != p.answer_at("intermediate")]
+    assert len(differs) >= 0.9 * len(PAIRS), f"{len(differs)} of {len(PAIRS)} pairs differ between levels"

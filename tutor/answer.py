@@ -29,6 +29,7 @@ from tutor.prompts import CANNOT_ANSWER, load_prompt
 from tutor.qa import load_qa
 from tutor.readings import ReadingList, load_reading_list
 from tutor.retrieve import Retrieval, Retriever
+from tutor.select.selector import Selector
 from tutor.store import Store
 from tutor.vectors import VectorCache
 
@@ -60,6 +61,7 @@ class Answer:
     grounding: float | None = None  # share of generated sentences supported by a source; None without an LLM
     checks: list[Check] = field(default_factory=list)  # each generated sentence, the source it was checked against
     generation: dict[str, Any] | None = None  # model, tokens, first-token and total time, why it stopped
+    decision: dict[str, Any] = field(default_factory=dict)  # answer / closest / decline, what was chosen and why
 
     def as_json(self) -> dict[str, Any]:
         """The stable `tutor ask --json` contract."""
@@ -84,6 +86,7 @@ class Answer:
             "grounding": self.grounding,
             "checks": [c.as_json() for c in self.checks],
             "generation": self.generation,
+            "decision": self.decision,
         }
 
     def as_turn(self) -> Turn:
@@ -138,12 +141,14 @@ class Tutor:
     backend: Backend
     facets: FacetIndex
     retriever: Retriever = field(init=False)
+    selector: Selector = field(init=False)
     cards: CardMaker = field(init=False)
 
     def __post_init__(self) -> None:
         cache = self.facets.cache
         catalog = ReadingCatalog(self.readings, cache)
         self.retriever = Retriever(self.settings, self.store, self.glossary, self.facets, catalog)
+        self.selector = Selector(self.retriever, self.facets, self.glossary)
         self.cards = CardMaker(self.settings, self.readings, self.notes, self.facets, self.retriever)
 
     @classmethod
@@ -208,7 +213,8 @@ class Tutor:
         if lang not in ("auto", "en", "zh"):
             raise QuestionError(f"Unknown language {lang!r}; choose auto, en or zh.")
         turns = self._with_topics(as_turns(history))
-        retrieval = self.retriever.retrieve(question, turns, None if lang == "auto" else lang)
+        decision = self.selector.select(question, turns, None if lang == "auto" else lang, level)
+        retrieval = decision.retrieval
         answer_lang = retrieval.lang
         chosen = backend or self.backend
         notice = ""
@@ -216,8 +222,8 @@ class Tutor:
         gen_start = time.perf_counter()
         card: Card | None = None
         unresolved = 0
-        if retrieval.covered:
-            card = self.cards.make(retrieval, level, answer_lang)
+        if decision.kind != "decline":
+            card = self.cards.make(decision, level, answer_lang)
             if not card.direct:
                 card = None
         if card is not None:
@@ -266,6 +272,7 @@ class Tutor:
             citations=citations,
             read_next=pointers,
             retrieved=self._retrieved(retrieval, card),
+            decision=decision.as_json(),
             timings_ms={
                 "retrieve": round(retrieval.ms, 1),
                 "generate": round((now - gen_start) * 1000, 1),
@@ -276,7 +283,7 @@ class Tutor:
             evidence=card.evidence if card else [],
             topic=card.topic if card else "",
             facet=card.facet.key if card and card.facet else "",
-            follow_up=retrieval.follow_up,
+            follow_up=bool(turns) and decision.kind != "decline" and card is not None and card.topic == turns[-1].topic,
             unresolved_markers=unresolved,
             notice=notice,
             grounding=generation.grounding if generation else None,
@@ -300,12 +307,12 @@ class Tutor:
     # -------------------------------------------------------------------------------- helpers
 
     def _with_topics(self, turns: list[Turn]) -> list[Turn]:
-        """A turn given as plain text gets its topic by retrieving its question again (cheap, ~30 ms)."""
+        """A turn given as plain text gets its topic by selecting for its question again (cheap, ~10 ms)."""
         if turns and not turns[-1].topic:
             last = turns[-1]
-            found = self.retriever.retrieve(last.question)
-            topic = found.topic if found.covered else ""
-            facet = found.facets[0].qa.key if found.covered and found.facets else ""
+            found = self.selector.select(last.question, turns[:-1])
+            topic = found.concept if found.kind != "decline" else ""
+            facet = found.candidate.pair.key if found.candidate is not None and found.candidate.pair is not None else ""
             turns = [*turns[:-1], Turn(last.question, topic, facet, last.answer)]
         return turns
 

@@ -19,14 +19,16 @@ import numpy as np
 from tutor.catalog import CatalogHit
 from tutor.citations import Citation, CitationBook, ReadNext
 from tutor.config import Settings
-from tutor.facets import OVERVIEW, FacetHit, FacetIndex
+from tutor.facets import OVERVIEW, FacetIndex
 from tutor.lang.quotable import quotable
 from tutor.lang.sentences import split_sentences
 from tutor.lang.tokens import tokenize
+from tutor.lang.verdict import without_verdict
 from tutor.notes import NoteFile, Notes
 from tutor.qa import QA, Pointer
 from tutor.readings import ReadingList
 from tutor.retrieve import Retrieval, Retriever, Sentence
+from tutor.select.selector import Decision
 from tutor.vectors import normalise
 
 WORDS = {
@@ -40,6 +42,9 @@ WORDS = {
         "intermediate": "intermediate",
         "expert": "expert",
         "ask_about": "What does {section} of “{title}” explain?",
+        "glossary": "glossary",
+        "closest": "The readings cover {title}, but they do not answer this exact point. What they do say:",
+        "closest_untitled": "The readings do not answer this exact point. The closest they come:",
     },
     "zh": {
         "background": "背景",
@@ -51,12 +56,14 @@ WORDS = {
         "intermediate": "进阶",
         "expert": "专家",
         "ask_about": "《{title}》中“{section}”一节讲了什么？",
+        "glossary": "术语表",
+        "closest": "阅读材料讲到了{title}，但没有直接回答这个具体问题。它们讲的是：",
+        "closest_untitled": "阅读材料没有直接回答这个具体问题。最接近的内容是：",
     },
 }
 EVIDENCE_MIN = 0.35  # cosine between a quoted sentence and what it supports, below which it is not quoted
 EVIDENCE_RELATIVE = 0.85  # and a second quote must be nearly as close as the first
-SENTENCE_ANSWER_MIN = 0.4  # a sentence answers a question (when no Q&A pair does) only this close
-_SKIPPED_NOTE_SECTIONS = {"self-check", "read-next", "自测", "接下来读", "Self-check", "Read next"}
+SAME_LEVEL = 0.85  # a document's further sentences are quoted only when nearly as close as its best
 
 
 @dataclass(frozen=True)
@@ -121,17 +128,29 @@ class CardMaker:
 
     # ------------------------------------------------------------------------------------------ the card
 
-    def make(self, retrieval: Retrieval, level: str, lang: str) -> Card:
+    def make(self, decision: Decision, level: str, lang: str) -> Card:
+        """The card for an answer or a closest decision (a declined question gets no card)."""
+        retrieval = decision.retrieval
         words = WORDS[lang]
         book = CitationBook(self.readings, words["notes"])
-        facet = self._chosen_facet(retrieval)
+        # An analogy or a persona's request is answered as to a beginner: the plain answer and the analogy.
+        level = "beginner" if decision.aspect == "explain" else level
         about = ""  # a reading the question is about, pointed to first
         rest_of_note = ""
         key_terms = {t for m in retrieval.matches for t in tokenize(m.term.en)}
         evidence: list[Sentence] = []
-        if facet is not None:
-            pair = self.facets.sibling(facet.qa, lang)
-            target = normalise(retrieval.vector + self.facets.answer_vector(facet.qa))
+        candidate = decision.candidate if decision.kind == "answer" else None
+        pair: QA | None = None
+        topic = decision.concept
+        if decision.kind == "answer" and decision.numbers is not None:
+            markers = [self._cite_place(book, place, None) for place in decision.numbers.sources]
+            direct = f"{decision.numbers.text} {''.join(f'[{n}]' for n in dict.fromkeys(markers))}"
+        elif decision.reading is not None:
+            direct = self._reading_answer(decision.reading, book, lang)
+            about = decision.reading.reading.id
+        elif candidate is not None and candidate.pair is not None:
+            pair = self.facets.sibling(candidate.pair, lang)
+            target = normalise(retrieval.vector + self.facets.answer_vector(candidate.pair))
             places = [pair.source, *pair.more]
             evidence = self._evidence(retrieval, target, [p.id for p in places], key_terms, places)
             markers = []
@@ -139,27 +158,32 @@ class CardMaker:
                 quote = next((s for s in evidence if _same_place(s, place)), None)
                 markers.append(self._cite_place(book, place, quote))
             text, rest_of_note = self._answer_text(pair, level, lang)
+            if not decision.keep_verdict:
+                text = without_verdict(text)
             direct = f"{text} {''.join(f'[{n}]' for n in dict.fromkeys(markers))}"
             topic = pair.note
-        elif (entry := self._reading_question(retrieval)) is not None:
-            direct = self._reading_answer(entry, book, lang)
-            topic = retrieval.topic
-            about = entry.reading.id
+        elif candidate is not None and candidate.term is not None:
+            term = candidate.term
+            note = self.notes.get(term.note, lang)
+            name = term.zh[0] if lang == "zh" and term.zh else term.en
+            definition = term.def_zh if lang == "zh" else term.def_en
+            n = book.cite(term.note, words["glossary"], title=note.title if note else term.note)
+            direct = f"**{name}**: {definition} [{n}]" if lang == "en" else f"**{name}**：{definition} [{n}]"
+        elif candidate is not None and candidate.hit is not None:
+            direct, evidence = self._document_answer(retrieval, candidate.hit.reading_id, book)
         else:
-            direct, evidence, topic = self._sentence_answer(retrieval, book, level, lang, key_terms)
+            direct, evidence = self._closest_answer(decision, book, level, lang, key_terms)
 
         note = self.notes.get(topic, lang) if topic else None
         background = None
         section = (
-            rest_of_note
-            if facet is not None and facet.qa.id == OVERVIEW
-            else (note.sections.get(level) if note else "")
+            rest_of_note if pair is not None and pair.id == OVERVIEW else (note.sections.get(level) if note else "")
         )
         if note is not None and section:
             n = book.cite(note.id, words[level], title=note.title)
             background = Background(note.id, note.title, level, section, n)
 
-        if not evidence and facet is None:
+        if not evidence and pair is None and decision.kind == "answer" and decision.reading is None:
             target = normalise(retrieval.vector)
             evidence = self._evidence(retrieval, target, [h.reading_id for h in retrieval.passages], key_terms, [])
         quotes = []
@@ -171,8 +195,8 @@ class CardMaker:
             background=background,
             evidence=quotes,
             citations=book.citations,
-            read_next=self.read_next(retrieval, facet.qa if facet else None, note, lang, level, about),
-            facet=facet.qa if facet else None,
+            read_next=self.read_next(retrieval, pair, note, lang, level, about),
+            facet=pair,
             topic=topic,
             lang=lang,
         )
@@ -187,15 +211,6 @@ class CardMaker:
         if not sentences:
             return pair.a, ""
         return " ".join(sentences[:3]), " ".join(sentences[3:])
-
-    def _chosen_facet(self, retrieval: Retrieval) -> FacetHit | None:
-        facet = retrieval.facet
-        if facet is None:
-            return None
-        cfg = self.settings.retrieval
-        if retrieval.follow_up:  # the concept is settled; the best pair on it answers unless it is far off
-            return facet if facet.score >= cfg.follow_up_facet - 0.15 else None
-        return facet if facet.similarity >= cfg.facet_similarity else None
 
     def _cite_place(self, book: CitationBook, place: Pointer, quote: Sentence | None) -> int:
         reading = self.readings.by_id.get(place.id)
@@ -248,15 +263,6 @@ class CardMaker:
 
     # ------------------------------------------------------------------------------------------ fallbacks
 
-    def _reading_question(self, retrieval: Retrieval) -> CatalogHit | None:
-        """A question about a reading itself ("which chapters of the watermelon book…")."""
-        top = retrieval.readings[0] if retrieval.readings else None
-        if top is None:
-            return None
-        if top.named and (top.reading.id not in self.retriever.store.manifest.docs or not retrieval.passages):
-            return top
-        return None
-
     def _reading_answer(self, hit: CatalogHit, book: CitationBook, lang: str) -> str:
         r = hit.reading
         sections = "; ".join(s.name for s in r.sections)
@@ -267,51 +273,37 @@ class CardMaker:
         lines = f"*{r.title}* ({r.short_authors}, {r.year}): {r.why_en}"
         return f"{lines} {WORDS['en']['reading_list']}: {sections}. [{n}]" if sections else f"{lines} [{n}]"
 
-    def _sentence_answer(
-        self, retrieval: Retrieval, book: CitationBook, level: str, lang: str, key_terms: set[str]
-    ) -> tuple[str, list[Sentence], str]:
-        """No Q&A pair fits: the sentences of the notes (and, in English, the readings) closest to the question."""
-        found = self.retriever.sentences(retrieval.vector, k=24, roles=retrieval.roles())
-        pool = []
-        for s in found:
-            if s.is_note and (s.meta.get("lang") != lang or str(s.meta.get("section")) in _SKIPPED_NOTE_SECTIONS):
-                continue
-            if not s.is_note and lang == "zh" and s.meta.get("lang") != "zh":
-                continue  # English sentences are evidence for a Chinese answer, not the answer
-            bonus = 0.04 * min(2, len(key_terms & set(tokenize(s.text))))
-            if s.is_note and s.meta.get("level") == level:
-                bonus += 0.03
-            pool.append((s.similarity + bonus, s))
-        pool.sort(key=lambda pair: -pair[0])
-        best = pool[0][0] if pool else 0.0
-        chosen = [s for score, s in pool if score >= max(SENTENCE_ANSWER_MIN, 0.85 * best)][:3]
-        topic = retrieval.topic
+    def _document_answer(self, retrieval: Retrieval, doc_id: str, book: CitationBook) -> tuple[str, list[Sentence]]:
+        """A document answers: its one to three sentences closest to the question, quoted and cited."""
+        found = self.retriever.sentences(retrieval.vector, k=12, reading_ids=[doc_id], roles=retrieval.roles())
+        pool = [s for s in found if quotable(s.text)]
+        best = pool[0].similarity if pool else 0.0
+        chosen = [s for s in pool if s.similarity >= SAME_LEVEL * best][:3]
         if not chosen:
-            note = self.notes.get(topic, lang) if topic else None
-            text = " ".join(split_sentences(note.sections.get(level, ""))[:2]) if note else ""
-            if not text:
-                return "", [], topic
-            n = book.cite(note.id, WORDS[lang][level], title=note.title) if note else 0
-            return f"{text} [{n}]", [], topic
-        pieces = []
-        for s in chosen:
-            if s.is_note:
-                note = self.notes.get(s.reading_id, lang)
-                title = note.title if note else s.reading_id
-                n = book.cite(s.reading_id, WORDS[lang].get(str(s.meta.get("level")), ""), title=title)
-                topic = topic or s.reading_id
-            else:
-                n = _cite_sentence(book, s)
-            # The tutor's own words stand as they are; a reading's sentence is shown as the quote it is.
-            pieces.append(f"{s.text} [{n}]" if s.is_note else f"“{s.text}” [{n}]")
-        evidence = [
-            s
-            for s in self._evidence(
-                retrieval, retrieval.vector, [h.reading_id for h in retrieval.passages], key_terms, []
-            )
-            if all(s.text != c.text for c in chosen)
-        ]
-        return " ".join(pieces), evidence, topic
+            return "", []
+        pieces = [f"“{s.text}” [{_cite_sentence(book, s)}]" for s in chosen]
+        return " ".join(pieces), []
+
+    def _closest_answer(
+        self, decision: Decision, book: CitationBook, level: str, lang: str, key_terms: set[str]
+    ) -> tuple[str, list[Sentence]]:
+        """The readings cover the topic, not the point asked: say so, define the concept at the learner's level,
+        and quote the closest sentences (as evidence, each cited)."""
+        retrieval = decision.retrieval
+        note = self.notes.get(decision.concept, lang) if decision.concept else None
+        words = WORDS[lang]
+        lead = words["closest"].format(title=note.title) if note else words["closest_untitled"]
+        parts = [lead]
+        if note is not None:
+            definition = " ".join(split_sentences(note.sections.get(level, ""))[:2])
+            if definition:
+                parts.append(f"{definition} [{book.cite(note.id, words[level], title=note.title)}]")
+        if decision.numbers is not None:
+            parts.append(decision.numbers.text)
+        readings = [str(p.get("id", "")) for p in note.readings] if note else []
+        readings += [h.reading_id for h in retrieval.passages]
+        evidence = self._evidence(retrieval, normalise(retrieval.vector), readings, key_terms, [])
+        return " ".join(parts), evidence
 
     # ------------------------------------------------------------------------------------------ read next
 

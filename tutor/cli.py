@@ -381,21 +381,34 @@ def print_sources(answer: Any) -> None:
     help="openai/local also score the offline card on the same questions, side by side.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per question, then a summary object.")
+@click.option(
+    "--split",
+    type=click.Choice(["all", "train", "dev"]),
+    default="all",
+    show_default=True,
+    help="For the selector's labelled questions (eval/select/): only the train or the dev split.",
+)
 @pass_ctx
 @friendly_errors
-def eval_cmd(ctx: Context, file: Path | None, backend: str, as_json: bool) -> None:
+def eval_cmd(ctx: Context, file: Path | None, backend: str, as_json: bool, split: str) -> None:
     """Score answers (facts, topic, refusals, language, quotes) and retrieval on a question file.
 
-    Default: eval/questions.jsonl. `--json` prints one line per question, then the summary.
+    Default: eval/questions.jsonl. A folder or file of labelled questions (eval/select/, eval/test/) is scored
+    on decisions, right answers, facts, verdicts and the learner's own documents. `--json` prints one line per
+    question, then the summary.
     """
     import json
 
     from tutor.answer import Tutor
     from tutor.config import PROJECT_ROOT
-    from tutor.evaluate import load_questions, outcome_line, run, summarise
+    from tutor.evaluate import is_labelled, load_questions, outcome_line, run, run_labelled_eval, summarise
 
-    questions = load_questions(file or PROJECT_ROOT / "eval" / "questions.jsonl")
+    target = file or PROJECT_ROOT / "eval" / "questions.jsonl"
     tutor = Tutor.from_settings(ctx.settings, ensure_index(ctx, console), backend)
+    if is_labelled(target):
+        run_labelled_eval(tutor, target, split, as_json)
+        return
+    questions = load_questions(target)
     outcomes = []
     with Progress(TextColumn("eval"), BarColumn(), MofNCompleteColumn(), console=console, disable=as_json) as bar:
         task = bar.add_task("eval", total=len(questions))
@@ -515,7 +528,8 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
 
 from tutor.numbers.cli import numbers  # noqa: E402 -- registered with the main group below
 from tutor.study.cli import study  # noqa: E402 -- a command group of its own, registered on main
+from tutor.userscli import users  # noqa: E402 -- classroom accounts
 
 main.add_command(study)
 main.add_command(numbers)
-main.add_command(__import__("tutor.userscli", fromlist=["users"]).users)  # `tutor users …`: classroom accounts
+main.add_command(users)

@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tutor.lang.script import detect_language
-from tutor.lang.tokens import words_in
+from tutor.lang.script import CJK, CJK_RUN, detect_language
+from tutor.lang.tokens import content_words, tokenize, words_in
 
 _BACK_REFERENCE_EN = re.compile(
     r"^\s*(?:and|but|so|then|also|what about|how about|why|how come)\b"
@@ -51,6 +51,88 @@ def points_back(question: str) -> bool:
     """Does the question use a pronoun for something said before ("is it overfitting?", "它占多少显存？")?"""
     pattern = _PRONOUN_ZH if detect_language(question) == "zh" else _PRONOUN_EN
     return bool(pattern.search(question))
+
+
+# Chinese words that ask without naming anything: "那有多大？", "具体怎么做的呢？", "能举个例子吗？".
+_CJK_ELLIPSIS = re.compile(
+    r"[那么为什怎样还有呢吗吧啊所以然后具体能举个例子说明一下再详细讲讲这它是的呀多大少几哪个种些其会要该和与又也都就才很更最谁何做呢]"
+)
+# Words that ask without naming anything: "and why does that help?", "具体有什么作用？".
+_ELLIPSIS_WORDS = frozenset(
+    [
+        "and",
+        "but",
+        "so",
+        "then",
+        "also",
+        "why",
+        "how",
+        "what",
+        "about",
+        "come",
+        "is",
+        "that",
+        "this",
+        "it",
+        "does",
+        "do",
+        "mean",
+        "means",
+        "example",
+        "examples",
+        "more",
+        "detail",
+        "details",
+        "explain",
+        "again",
+        "please",
+        "ok",
+        "okay",
+        "help",
+        "helps",
+        "work",
+        "works",
+        "matter",
+        "matters",
+        "use",
+        "uses",
+        "useful",
+        "need",
+        "needed",
+        "happen",
+        "happens",
+        "cause",
+        "causes",
+        "make",
+        "makes",
+        "way",
+        "ways",
+        "thing",
+        "things",
+        "important",
+        "good",
+        "better",
+        "exactly",
+    ]
+)
+_CJK_GENERIC = re.compile(r"作用|帮助|好处|意义|重要|有用|用处|原因|具体|例子|说明|解释|详细")
+
+
+def asked_words(question: str) -> tuple[list[str], list[str]]:
+    """The question's own content: English words and Chinese bigrams, without the words that only ask
+    ("and why…", "具体呢", "有什么作用")."""
+    words = [w for w in content_words(question) if w not in _ELLIPSIS_WORDS]
+    chinese = _CJK_ELLIPSIS.sub(" ", _CJK_GENERIC.sub(" ", question))
+    pairs = [run[i : i + 2] for run in CJK_RUN.findall(chinese) for i in range(len(run) - 1)]
+    return words, pairs
+
+
+def is_ellipsis(question: str) -> bool:
+    """A question with no content of its own: "why?", "and then?", "具体呢？", "能举个例子吗？"."""
+    words = [w for w in tokenize(question) if w not in _ELLIPSIS_WORDS]
+    cjk = "".join(CJK.findall(_CJK_GENERIC.sub("", question)))
+    cjk = re.sub(_CJK_ELLIPSIS, "", cjk)
+    return len([w for w in words if not CJK.search(w)]) == 0 and len(cjk) <= 1
 
 
 def as_turns(history: Sequence[Turn | tuple[str, str] | str]) -> list[Turn]:

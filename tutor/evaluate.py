@@ -26,6 +26,10 @@ from tutor.conversation import Turn
 from tutor.errors import ConfigError
 from tutor.lang.quotable import quotable
 from tutor.lang.script import detect_language
+from tutor.lang.verdict import verdict_opening
+from tutor.llm.grounding import strip_markers
+from tutor.select.data import Labelled
+from tutor.select.documents import add_documents
 
 STAGE_ORDER = ["foundations", "boosting-residual", "attention", "llms", "further"]
 
@@ -234,3 +238,181 @@ def generation_summary(outcomes: list[Outcome]) -> dict[str, Any] | None:
 
 def outcome_line(outcome: Outcome) -> str:
     return json.dumps(outcome.as_json(), ensure_ascii=False)
+
+
+# ------------------------------------------------------------------------------------------ labelled questions
+# The answer selector's question sets (eval/select/, eval/test/): decisions, what answers each question, verdicts,
+# the learner's own documents. Scored on the answers themselves.
+
+
+@dataclass
+class LabelledOutcome:
+    item: Labelled
+    answer: Answer
+    doc_ids: dict[str, str]  # document file name → library id
+
+    @property
+    def decided(self) -> str:
+        return str(self.answer.decision.get("kind", "answer" if self.answer.covered else "decline"))
+
+    @property
+    def chosen(self) -> str:
+        return str(self.answer.decision.get("chosen", ""))
+
+    @property
+    def wanted(self) -> set[str]:
+        return {
+            f"doc:{self.doc_ids[r[4:]]}" if r.startswith("doc:") and r[4:] in self.doc_ids else r
+            for r in self.item.answers
+        }
+
+    @property
+    def right_answer(self) -> bool | None:
+        """The chosen candidate is one the labels name (None when the labels name none: the test split)."""
+        if not self.item.answers:
+            return None
+        return self.decided == "answer" and self.chosen in self.wanted
+
+    @property
+    def facts_covered(self) -> list[bool]:
+        text = self.answer.text.lower()
+        return [any(alt.lower() in text for alt in group) for group in self.item.facts]
+
+    @property
+    def verdict_served(self) -> str:
+        """The verdict the direct answer opens with: "yes", "no" or ""."""
+        opening = verdict_opening(strip_markers(self.answer.direct))
+        if not opening:
+            return ""
+        text = opening.lower()
+        return "yes" if text.startswith(("yes", "是", "会", "能", "对", "有", "correct", "right")) else "no"
+
+    @property
+    def wrong_verdict(self) -> bool:
+        """A verdict served to a question that is not yes/no, or the opposite of the right one."""
+        served = self.verdict_served
+        if not served:
+            return False
+        if self.item.verdict is None:
+            return self.item.aspect not in (None, "yesno")
+        return self.item.verdict != "partly" and served != self.item.verdict
+
+    @property
+    def from_own_document(self) -> bool:
+        ids = {self.doc_ids.get(Path(d).name, "") for d in self.item.docs}
+        return any(c.reading_id in ids for c in self.answer.citations)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.item.id,
+            "question": self.item.question,
+            "history": self.item.history,
+            "lang": self.item.lang,
+            "level": self.item.level,
+            "part": self.item.part,
+            "expected_decision": self.item.decision,
+            "decision": self.decided,
+            "chosen": self.chosen,
+            "right_answer": self.right_answer,
+            "facts_covered": self.facts_covered,
+            "wrong_verdict": self.wrong_verdict,
+            "from_own_document": self.from_own_document if self.item.docs else None,
+            "direct": self.answer.direct,
+            "answer": self.answer.text,
+            "reference": self.item.reference,
+            "ms": self.answer.timings_ms["total"],
+        }
+
+
+def prepare_documents(tutor: Tutor, items: list[Labelled], docs_dir: Path) -> dict[str, str]:
+    """Add the documents the questions need to the library and index them; file name → library id."""
+    import tempfile
+
+    from tutor.ingest import ingest
+
+    names = [d for i in items for d in i.docs]
+    if not names:
+        return {}
+    with tempfile.TemporaryDirectory() as work:
+        ids = add_documents(tutor.settings, tutor.readings, names, docs_dir, Path(work))
+    ingest(tutor.settings, tutor.readings, tutor.store)
+    return ids
+
+
+def run_labelled(tutor: Tutor, items: list[Labelled], doc_ids: dict[str, str]) -> Iterator[LabelledOutcome]:
+    for item in items:
+        turns: list[Turn] = []
+        for earlier in item.history:
+            turns.append(tutor.ask(earlier, level=item.level, lang=item.lang, history=turns).as_turn())
+        answer = tutor.ask(item.question, level=item.level, lang="auto", history=turns)
+        yield LabelledOutcome(item, answer, doc_ids)
+
+
+def _labelled_scores(outcomes: list[LabelledOutcome]) -> dict[str, Any]:
+    answerable = [o for o in outcomes if o.item.decision == "answer"]
+    answered = [o for o in answerable if o.decided == "answer"]
+    labelled = [o for o in answerable if o.right_answer is not None]
+    with_facts = [o for o in outcomes if o.item.facts and o.item.decision != "decline"]
+    shares = [sum(o.facts_covered) / len(o.facts_covered) for o in with_facts]
+    own = [o for o in answerable if o.item.docs]
+    declines = [o for o in outcomes if o.item.decision == "decline"]
+    served_pairs = [o for o in labelled if o.decided == "answer" and o.chosen and not o.chosen.startswith("doc:")]
+    return {
+        "n": len(outcomes),
+        "decision_accuracy": _share([o.decided == o.item.decision for o in outcomes]),
+        "answered": _share([o.decided == "answer" for o in answerable]),
+        "right_answer": _share([bool(o.right_answer) for o in labelled]),
+        "another_questions_answer": _share([o.chosen not in o.wanted for o in served_pairs]),
+        "facts_coverage": round(statistics.fmean(shares), 3) if shares else None,
+        "facts_full": _share([all(o.facts_covered) for o in with_facts]),
+        "wrong_verdicts": sum(o.wrong_verdict for o in outcomes),
+        "own_document": _share([o.decided == "answer" and o.from_own_document for o in own]),
+        "refusals": _share([o.decided == "decline" for o in declines]),
+        "closest_right": _share([o.decided == "closest" for o in outcomes if o.item.decision == "closest"]),
+        "right_language": _share(
+            [detect_language(o.answer.direct or o.answer.text) == o.item.lang for o in answered if o.answer.direct]
+        ),
+    }
+
+
+def summarise_labelled(outcomes: list[LabelledOutcome]) -> dict[str, Any]:
+    total_ms = [o.answer.timings_ms["total"] for o in outcomes]
+    parts = sorted({o.item.part for o in outcomes})
+    return {
+        "summary": True,
+        "questions": len(outcomes),
+        "all": _labelled_scores(outcomes),
+        "by_language": {lang: _labelled_scores([o for o in outcomes if o.item.lang == lang]) for lang in ("en", "zh")},
+        "by_part": {part: _labelled_scores([o for o in outcomes if o.item.part == part]) for part in parts},
+        "latency_ms": {"p50": _percentile(total_ms, 0.5), "p95": _percentile(total_ms, 0.95)},
+    }
+
+
+def is_labelled(path: Path) -> bool:
+    """A folder of labelled questions, or a file whose first question carries a decision."""
+    if path.is_dir():
+        return True
+    try:
+        first = next((line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()), "{}")
+    except OSError:
+        return False
+    return '"decision"' in first
+
+
+def run_labelled_eval(tutor: Tutor, path: Path, split: str, as_json: bool) -> dict[str, Any]:
+    """Ask every labelled question (after adding the documents they need); print lines and the summary."""
+    from tutor.config import PROJECT_ROOT
+    from tutor.select.data import load_dir, load_labelled
+
+    items = load_dir(path) if path.is_dir() else load_labelled(path)
+    if split != "all":
+        items = [i for i in items if i.split == split]
+    doc_ids = prepare_documents(tutor, items, PROJECT_ROOT / "eval" / "docs")
+    outcomes = []
+    for outcome in run_labelled(tutor, items, doc_ids):
+        outcomes.append(outcome)
+        if as_json:
+            print(json.dumps(outcome.as_json(), ensure_ascii=False))
+    summary = summarise_labelled(outcomes)
+    print(json.dumps(summary, ensure_ascii=False, indent=None if as_json else 1))
+    return summary

@@ -8,7 +8,7 @@ question and answer (BM25, with the glossary's English terms for Chinese questio
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -21,31 +21,19 @@ from tutor.notes import NoteFile
 from tutor.qa import QA, Pointer
 from tutor.vectors import VectorCache
 
-ANSWER_WEIGHT = 0.25  # how much the answer's similarity adds to the question's
-LEXICAL_WEIGHT = 0.15  # how much shared words add (normalised BM25)
-REPEAT_PENALTY = 0.5  # a follow-up should get a new answer, not the one it follows
-OVERVIEW_PENALTY = 0.1  # a written pair that matches beats the note's overview
-TERM_WEIGHT = 0.2  # share of the question's field terms the pair's question names (in any language)
-ANSWER_TERM_WEIGHT = 0.1  # …or its answer names
-INTENT_WEIGHT = 0.05  # the pair is the kind of question asked (why / how many / compare)
-NAME_WEIGHT = 0.1  # the pair's question names the same numbered model (GPT-1), or a sibling instead (GPT-3)
 _NUMBERED_NAME = re.compile(r"\b([A-Za-z]{2,})[- ]?(\d{1,4}[A-Za-z]?)\b")
-_INTENTS: dict[str, re.Pattern[str]] = {
-    "why": re.compile(r"\bwhy\b|\bwhat (?:is|are) \w+ for\b|为什么|为何|原因|干什么|干嘛|有什么用|做什么用", re.I),
-    "numbers": re.compile(r"\bhow (?:many|much|big|large|long|fast)\b|多少|多大|多长|多快|几个|几层", re.I),
-    "compare": re.compile(r"\bvs\.?\b|\bversus\b|differ|compare|区别|不同|对比|比较|相比", re.I),
-    "misconception": re.compile(r"^\s*(?:is|are|does|do|did|can)\b.*\?$|是不是|是否|吗[？?]?$", re.I),
-}
-_KIND_INTENT = {"why": "why", "numbers": "numbers", "compare": "compare", "misconception": "misconception"}
 
 
 @dataclass(frozen=True)
-class FacetHit:
-    qa: QA
-    similarity: float  # best cosine between the question and any phrasing of the pair's question
-    answer_similarity: float  # cosine between the question and the pair's answer
-    lexical: float  # BM25 over question + answer words, scaled to 0..1 among the candidates
-    score: float
+class PairSignals:
+    """How close every pair is to one question, by each signal; rows follow `FacetIndex.pairs`."""
+
+    similarity: np.ndarray  # best cosine between the question and any phrasing of the pair's question
+    main_similarity: np.ndarray  # cosine between the question and the pair's own question (its first phrasing)
+    answer_similarity: np.ndarray  # cosine between the question and the pair's answer
+    lexical: np.ndarray  # BM25 over the pair's phrasings and answer, scaled to 0..1
+    lexical_question: np.ndarray  # BM25 over the pair's phrasings alone, scaled to 0..1
+    context_similarity: np.ndarray | None  # as `similarity`, for the question read with the one before it
 
 
 OVERVIEW = "overview"  # the id of the pair each note gets for its own name ("Gradient boosting", "梯度提升")
@@ -121,7 +109,7 @@ class FacetIndex:
         return Bm25(docs) if any(docs) else None
 
     @cached_property
-    def _terms(self) -> tuple[list[frozenset[str]], list[frozenset[str]]]:
+    def term_sets(self) -> tuple[list[frozenset[str]], list[frozenset[str]]]:
         """The field terms (glossary keys, so 残差连接 and residual connection are one) each pair's question
         phrasings and its answer name; everyday words left out."""
         questions, answers = [], []
@@ -133,54 +121,27 @@ class FacetIndex:
         return questions, answers
 
     @cached_property
-    def _term_column(self) -> dict[str, int]:
-        q_terms, a_terms = self._terms
-        keys = sorted(set().union(*q_terms, *a_terms)) if self.pairs else []
-        return {k: i for i, k in enumerate(keys)}
-
-    @cached_property
-    def _term_matrix(self) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs × field terms: 1 where the pair's question (first) or answer (second) names the term."""
-        q_terms, a_terms = self._terms
-        shape = (len(self.pairs), max(1, len(self._term_column)))
-        in_question, in_answer = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
-        for i, (q, a) in enumerate(zip(q_terms, a_terms, strict=True)):
-            in_question[i, [self._term_column[t] for t in q]] = 1.0
-            in_answer[i, [self._term_column[t] for t in a]] = 1.0
-        return in_question, in_answer
-
-    @cached_property
-    def _names(self) -> list[frozenset[tuple[str, str]]]:
+    def names(self) -> list[frozenset[tuple[str, str]]]:
         """Numbered names each pair's question uses: ("gpt", "1"), ("resnet", "34")."""
         return [numbered_names(p.search_text) for p in self.pairs]
 
-    def _name_scores(self, question: str) -> np.ndarray | None:
-        """Same numbered model as the question: a bonus; only a sibling of it (GPT-3 for GPT-1): a penalty."""
-        asked = numbered_names(question)
-        if not asked:
-            return None
-        stems = {stem for stem, _ in asked}
-        scores = np.zeros(len(self.pairs), dtype=np.float32)
-        for i, names in enumerate(self._names):
-            if names & asked:
-                scores[i] = NAME_WEIGHT
-            elif any(stem in stems for stem, _ in names):
-                scores[i] = -NAME_WEIGHT
-        return scores
+    @cached_property
+    def is_overview(self) -> np.ndarray:
+        return np.asarray([p.id == OVERVIEW for p in self.pairs], dtype=bool)
 
     @cached_property
-    def _kinds(self) -> np.ndarray:
-        return np.asarray([_KIND_INTENT.get(p.kind, "") for p in self.pairs], dtype=object)
-
-    @cached_property
-    def _is_overview(self) -> np.ndarray:
-        return np.asarray([p.id == OVERVIEW for p in self.pairs], dtype=np.float32)
+    def _bm25_questions(self) -> Bm25 | None:
+        docs = [tokenize(p.search_text) for p in self.pairs]
+        return Bm25(docs) if any(docs) else None
 
     def _field_terms(self, text: str) -> frozenset[str]:
         return frozenset(m.term.key for m in self.glossary.matches_in(text) if not m.everyday)
 
     def warm_up(self) -> None:
-        _ = self._phrasings, self._answers, self._bm25, self._term_matrix, self._kinds, self._is_overview, self._names
+        _ = self._phrasings, self._answers, self._bm25, self._bm25_questions, self.term_sets, self.names
+
+    def index_of(self, key: str) -> int | None:
+        return self._index.get(key)
 
     def answer_vector(self, pair: QA) -> np.ndarray:
         row: np.ndarray = self._answers[self._index[pair.key]]
@@ -194,60 +155,32 @@ class FacetIndex:
         """The same question in another language when it was written there under the same id."""
         return self._by_note_id.get((pair.note, lang, pair.id), pair)
 
-    def search(
-        self,
-        vector: np.ndarray,
-        tokens: Sequence[str],
-        lang: str,
-        notes: Collection[str] | None = None,
-        exclude: Collection[str] = (),
-        k: int = 5,
-        penalise: Collection[str] = (),
-        terms: Collection[str] = (),
-        question: str = "",
-    ) -> list[FacetHit]:
-        """The pairs in `lang` closest to the question, best first; optionally only within `notes`.
-
-        Pairs in `penalise` (the one that just answered, for a follow-up) lose REPEAT_PENALTY: a new pair
-        wins unless none comes close.
-        """
-        if not self.pairs:
-            return []
+    def _phrase_similarity(self, vector: np.ndarray) -> np.ndarray:
         matrix, starts = self._phrasings
-        best = np.maximum.reduceat(matrix @ vector, starts)  # each pair's phrasings are contiguous rows
-        answer_sims = self._answers @ vector
-        lexical = np.zeros(len(self.pairs), dtype=np.float32)
-        if self._bm25 is not None and tokens:
-            raw = self._bm25.scores(list(tokens))
-            if raw.max() > 0:
-                lexical = raw / raw.max()
-        scores = best + ANSWER_WEIGHT * answer_sims + LEXICAL_WEIGHT * lexical
-        if terms:
-            wanted = list(dict.fromkeys(terms))
-            in_question, in_answer = self._term_matrix
-            columns = [self._term_column[t] for t in wanted if t in self._term_column]
-            if columns:
-                scores += (
-                    TERM_WEIGHT * in_question[:, columns].sum(axis=1)
-                    + ANSWER_TERM_WEIGHT * in_answer[:, columns].sum(axis=1)
-                ) / len(wanted)
-        named = self._name_scores(question)
-        if named is not None:
-            scores += named
-        intents = [kind for kind, pattern in _INTENTS.items() if pattern.search(question)]
-        if intents:
-            scores += INTENT_WEIGHT * np.isin(self._kinds, intents)
-        scores -= OVERVIEW_PENALTY * self._is_overview
-        for key in penalise:
-            if key in self._index:
-                scores[self._index[key]] -= REPEAT_PENALTY
-        hits: list[FacetHit] = []
-        order = np.argsort(-scores)
-        for i in order:
-            pair = self.pairs[int(i)]
-            if pair.lang != lang or pair.key in exclude or (notes is not None and pair.note not in notes):
-                continue
-            hits.append(FacetHit(pair, float(best[i]), float(answer_sims[i]), float(lexical[i]), float(scores[i])))
-            if len(hits) >= k:
-                break
-        return hits
+        best: np.ndarray = np.maximum.reduceat(matrix @ vector, starts)  # each pair's phrasings are contiguous
+        return best
+
+    def signals(self, vector: np.ndarray, tokens: Sequence[str], context: np.ndarray | None = None) -> PairSignals:
+        """Every pair's closeness to the question: dense (phrasings, answer), lexical, and with the context."""
+        n = len(self.pairs)
+        if not n:
+            empty = np.zeros(0, dtype=np.float32)
+            return PairSignals(empty, empty, empty, empty, empty, None)
+        matrix, starts = self._phrasings
+        return PairSignals(
+            similarity=self._phrase_similarity(vector),
+            main_similarity=matrix[starts] @ vector,
+            answer_similarity=self._answers @ vector,
+            lexical=_scaled(self._bm25, tokens, n),
+            lexical_question=_scaled(self._bm25_questions, tokens, n),
+            context_similarity=self._phrase_similarity(context) if context is not None else None,
+        )
+
+
+def _scaled(index: Bm25 | None, tokens: Sequence[str], n: int) -> np.ndarray:
+    """BM25 scores divided by the best one (all zero when nothing matches)."""
+    if index is None or not tokens:
+        return np.zeros(n, dtype=np.float32)
+    raw = index.scores(list(tokens))
+    top = float(raw.max()) if raw.size else 0.0
+    return raw / top if top > 0 else np.zeros(n, dtype=np.float32)

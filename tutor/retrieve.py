@@ -1,16 +1,13 @@
-"""Question in; the Q&A pairs, passages, sentences and readings that bear on it out, with a verdict on coverage.
+"""Question in; what bears on it out, with its signals: Q&A pairs, passages, sentences, reading-list entries.
 
-The question is embedded once (multilingual USE, so a Chinese question meets English papers) and
-searched five ways: the tutor's Q&A pairs, the reading list, passages (dense search in Chroma and BM25
-with the glossary's English terms, fused by reciprocal rank, at most two per reading), and the
-sentences of the readings and notes. Whether the readings cover the question is decided from how
-close the best pair and passage are *and* whether the question uses the field's own vocabulary;
-words with everyday senses ("tree", 注意力) count only as weak evidence.
+The question is embedded once (multilingual USE, so a Chinese question meets English papers) and searched
+four ways: the tutor's Q&A pairs (every pair's closeness by each signal), passages of the readings and the
+learner's own documents (dense search and BM25 with the glossary's English terms, fused by reciprocal rank),
+the reading list, and sentences. Nothing is decided here: tutor/select/ chooses the answer.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import threading
 import time
@@ -23,8 +20,8 @@ from langchain_core.documents import Document
 
 from tutor.catalog import CatalogHit, ReadingCatalog
 from tutor.config import Settings
-from tutor.conversation import Turn, points_back, refers_back
-from tutor.facets import OVERVIEW, FacetHit, FacetIndex
+from tutor.conversation import Turn, asked_words
+from tutor.facets import FacetIndex, PairSignals
 from tutor.glossary import Glossary, Match
 from tutor.lang.script import CJK, CJK_RUN, detect_language
 from tutor.lang.tokens import content_words, tokenize
@@ -85,19 +82,6 @@ class Sentence:
         return int(self.meta.get("page") or 0) or None
 
 
-@dataclass(frozen=True)
-class Coverage:
-    """The numbers coverage is decided on, kept so `tutor eval` can show why a question was refused."""
-
-    facet: float
-    passage: float  # the closest passage or single sentence of the readings and notes
-    strong_terms: int
-    weak_terms: int
-    named_reading: bool
-    foreign: int = 0  # words (or Chinese characters) that appear nowhere in the readings, notes or Q&A
-    content: int = 1  # words (or Chinese characters) in the question that carry meaning
-
-
 class Vocabulary:
     """Every word and Chinese character the tutor's material uses: a question full of words it has never
     seen ("sourdough", "Firefox", 红烧肉) is about something else, whatever it shares with the field."""
@@ -117,9 +101,7 @@ class Vocabulary:
 
     def share_known(self, question: str) -> float:
         """Share of the question's content words and Chinese bigrams this vocabulary uses (1.0 when it has none)."""
-        words = [w for w in content_words(question) if w not in _ELLIPSIS_WORDS]
-        chinese = _CJK_ELLIPSIS.sub(" ", _CJK_GENERIC.sub(" ", question))
-        pairs = [run[i : i + 2] for run in CJK_RUN.findall(chinese) for i in range(len(run) - 1)]
+        words, pairs = asked_words(question)
         if not words and not pairs:
             return 1.0
         known = sum(self.knows(w) for w in words) + sum(p in self.pairs for p in pairs)
@@ -136,28 +118,24 @@ class Vocabulary:
 @dataclass
 class Retrieval:
     question: str
-    query: str  # what was searched: the question, or with the previous question for a follow-up
-    lang: str
-    vector: np.ndarray  # the embedded question (unit length)
-    facets: list[FacetHit]
+    lang: str  # the answer's language
+    vector: np.ndarray  # the embedded question (unit length; mixed-language questions blended)
+    context_vector: np.ndarray | None  # the question read with the one before it, in a conversation
+    pairs: PairSignals
     passages: list[Hit]  # from the readings and the learner's documents, diverse across readings
     notes: list[Hit]  # the project's notes, best first
     readings: list[CatalogHit]  # reading-list entries, best first
-    covered: bool
     matches: list[Match] = field(default_factory=list)
-    follow_up: bool = False
-    topic: str = ""  # note id of the concept the question is about ("" when unknown)
     extras: bool = False  # the learner asks about an appendix, a figure, a table or code
-    coverage: Coverage | None = None
+    foreign: int = 0  # words (or Chinese characters) of the question the readings, notes and Q&A never use
+    content: int = 1  # words (or Chinese characters) of the question that carry meaning
+    best_passage: float = 0.0  # dense similarity of the closest passage
+    best_sentence: float = 0.0  # dense similarity of the closest sentence of the readings and documents
     ms: float = 0.0
 
     @property
     def english_terms(self) -> list[str]:
         return [m.term.en for m in self.matches]
-
-    @property
-    def facet(self) -> FacetHit | None:
-        return self.facets[0] if self.facets else None
 
     def roles(self) -> list[str]:
         """The chunk roles worth quoting for this question."""
@@ -389,205 +367,47 @@ class Retriever:
         return passages, notes, best
 
     def retrieve(self, question: str, history: Sequence[Turn] = (), lang: str | None = None) -> Retrieval:
+        """Everything that bears on the question, with its signals; `history` adds a reading of the question
+        with the one before it (a follow-up borrows its topic from there)."""
         start = time.perf_counter()
         self.store.refresh()
-        cfg = self.settings.retrieval
         lang = lang or detect_language(question)
-        vector = self.embed(question)
         matches = self.glossary.matches_in(question)
-        extras = bool(_ASKS_FOR_EXTRAS.search(question))
-        own_tokens = tokenize(" ".join([question, *(m.term.en for m in matches)]))
-        terms = [m.term.key for m in matches if not m.everyday]
-        vector = self._in_one_language(question, vector, matches, lang)
-        facets = self.facet_index.search(vector, own_tokens, lang, terms=terms, question=question)
-
-        # A follow-up refers back, has no words foreign to the path, and a *new* pair about the previous
-        # concept fits it: as well as anything else when it names its own topic, at all when it points back
-        # with a pronoun, or it is pure ellipsis ("why?", "具体呢？").
-        foreign, content = self.vocabulary().foreign(question)
+        vector = self._in_one_language(question, self.embed(question), matches, lang)
         previous = history[-1] if history else None
-        follow_up = False
-        previous_vector: np.ndarray | None = None
-        if previous and previous.topic and refers_back(question) and not foreign:
-            previous_vector = self.embed(previous.question)
-            # Neither the answer just given nor the concept's overview: a follow-up asks for something new.
-            seen = {previous.facet, f"{previous.topic}#{lang}:{OVERVIEW}"} - {""}
-            concept = {previous.topic}
-            # Whether a pair on the previous concept fits is judged on the new question alone (the old
-            # question would make anything fit); which pair fits best, with the old question's help.
-            alone = self.facet_index.search(vector, own_tokens, lang, notes=concept, penalise=seen, question=question)
-            fits = bool(alone) and alone[0].score >= cfg.follow_up_facet
-            topic_words = self.topic_vocabulary(previous.topic, lang)
-            on_topic = topic_words.share_known(question) >= cfg.follow_up_on_topic
-            # A field term the previous concept never uses starts a new topic ("Transformer 的 decoder…"
-            # after negative sampling); one it does use ("学习率呢？" after the Transformer's optimizer) does not.
-            new_terms = [m for m in matches if not m.everyday and not topic_words.share_known(m.form) >= 1.0]
-            if points_back(question) and not new_terms:  # "它的计算复杂度是多少？": the pronoun names the topic
-                follow_up = (bool(alone) and alone[0].score >= cfg.follow_up_facet - 0.15) or is_ellipsis(question)
-            elif new_terms:
-                follow_up = fits and alone[0].score >= (facets[0].score if facets else 0.0) - cfg.follow_up_margin
-            else:
-                follow_up = on_topic and (fits or is_ellipsis(question))
-            if follow_up:
-                combined = self.facet_index.search(
-                    normalise(2 * vector + previous_vector),  # the new question leads, the old one steers
-                    own_tokens,
-                    lang,
-                    notes=concept,
-                    penalise=seen,
-                    question=question,
-                )
-                facets = _best_of(alone, combined) if fits else combined
-
-        query, search_vector, search_matches = question, vector, matches
-        if follow_up and previous is not None and previous_vector is not None:
-            query = f"{previous.question} {question}"  # the previous question supplies the topic
-            search_vector = normalise(vector + previous_vector)
-            search_matches = self.glossary.matches_in(query)
-        english = [m.term.en for m in search_matches]
-        passages, notes, best_passage = self._passages(query, search_vector, english, extras)
-        catalog = self.catalog.search(search_vector, question, lang)
-        coverage = Coverage(
-            facet=max((f.similarity for f in facets[:1]), default=0.0),
-            passage=best_passage,
-            strong_terms=sum(not m.everyday for m in matches),
-            weak_terms=sum(m.everyday for m in matches),
-            named_reading=any(h.named for h in catalog[:1]),
-            foreign=foreign,
-            content=content,
+        context = normalise(2 * vector + self.embed(previous.question)) if previous else None
+        tokens = tokenize(" ".join([question, *(m.term.en for m in matches)]))
+        pairs = self.facet_index.signals(vector, tokens, context)
+        extras = bool(_ASKS_FOR_EXTRAS.search(question))
+        query = f"{previous.question} {question}" if previous else question
+        search_vector = vector if context is None else normalise(vector + context)
+        english = [m.term.en for m in self.glossary.matches_in(query)]
+        passages, notes, best_passage = self._passages(question, vector, english, extras)
+        if context is not None:  # a follow-up's passages may only be found with its topic
+            more, _, _ = self._passages(query, search_vector, english, extras)
+            seen = {str(h.doc.id) for h in passages}
+            passages = [*passages, *(h for h in more if str(h.doc.id) not in seen)]
+        best_sentence = max(
+            (s.similarity for s in self.sentences(vector, k=1, roles=("abstract", "body"))), default=0.0
         )
-        if not (follow_up or self.judge(coverage)):
-            # A single close sentence counts too (a passage's vector is diluted by the rest of its text);
-            # only worth scoring every sentence when the passages and pairs alone leave it uncovered.
-            best = self.sentences(search_vector, k=1, roles=("abstract", "body"))
-            coverage = dataclasses.replace(coverage, passage=max([coverage.passage, *(b.similarity for b in best)]))
-        covered = bool(passages or notes or facets or catalog) and (follow_up or self.judge(coverage))
-        if follow_up and previous is not None:
-            topic = facets[0].qa.note if facets else previous.topic
-        else:
-            topic = facets[0].qa.note if facets else (notes[0].reading_id if notes else "")
+        foreign, content = self.vocabulary().foreign(question)
         return Retrieval(
             question=question,
-            query=query,
             lang=lang,
             vector=vector,
-            facets=facets,
+            context_vector=context,
+            pairs=pairs,
             passages=passages,
             notes=notes,
-            readings=catalog,
-            covered=covered,
-            matches=search_matches,
-            follow_up=follow_up,
-            topic=topic,
+            readings=self.catalog.search(vector, question, lang),
+            matches=matches,
             extras=extras,
-            coverage=coverage,
+            foreign=foreign,
+            content=content,
+            best_passage=best_passage,
+            best_sentence=best_sentence,
             ms=(time.perf_counter() - start) * 1000,
         )
-
-    def judge(self, c: Coverage) -> bool:
-        """Is the question on the path? Close Q&A pairs or passages, the field's own words, no foreign ones.
-
-        Similar text alone is not enough (GPT-2's appendix has a cake recipe), nor is one everyday word
-        ("How do I plant an apple tree?"): words the readings never use ("garden", 红烧肉) count against.
-        """
-        cfg = self.settings.retrieval
-        if c.named_reading:
-            return True
-        if c.strong_terms:
-            close = max(c.facet, c.passage) >= cfg.min_similarity and (
-                c.facet + c.passage >= cfg.combined_similarity or c.passage >= cfg.passage_similarity
-            )
-            return close and c.foreign / c.content < cfg.max_foreign_share
-        if c.foreign:
-            return False
-        return (
-            c.facet >= cfg.confident_similarity
-            or c.facet + c.passage >= cfg.confident_combined
-            or c.passage >= cfg.confident_passage
-        )
-
-
-# Chinese words that ask without naming anything: "那有多大？", "具体怎么做的呢？", "能举个例子吗？".
-_CJK_ELLIPSIS = re.compile(
-    r"[那么为什怎样还有呢吗吧啊所以然后具体能举个例子说明一下再详细讲讲这它是的呀多大少几哪个种些其会要该和与又也都就才很更最谁何做呢]"
-)
-# Words that ask without naming anything: "and why does that help?", "具体有什么作用？".
-_ELLIPSIS_WORDS = frozenset(
-    [
-        "and",
-        "but",
-        "so",
-        "then",
-        "also",
-        "why",
-        "how",
-        "what",
-        "about",
-        "come",
-        "is",
-        "that",
-        "this",
-        "it",
-        "does",
-        "do",
-        "mean",
-        "means",
-        "example",
-        "examples",
-        "more",
-        "detail",
-        "details",
-        "explain",
-        "again",
-        "please",
-        "ok",
-        "okay",
-        "help",
-        "helps",
-        "work",
-        "works",
-        "matter",
-        "matters",
-        "use",
-        "uses",
-        "useful",
-        "need",
-        "needed",
-        "happen",
-        "happens",
-        "cause",
-        "causes",
-        "make",
-        "makes",
-        "way",
-        "ways",
-        "thing",
-        "things",
-        "important",
-        "good",
-        "better",
-        "exactly",
-    ]
-)
-_CJK_GENERIC = re.compile(r"作用|帮助|好处|意义|重要|有用|用处|原因|具体|例子|说明|解释|详细")
-
-
-def is_ellipsis(question: str) -> bool:
-    """A question with no content of its own: "why?", "and then?", "具体呢？", "能举个例子吗？"."""
-    words = [w for w in tokenize(question) if w not in _ELLIPSIS_WORDS]
-    cjk = "".join(CJK.findall(_CJK_GENERIC.sub("", question)))
-    cjk = re.sub(_CJK_ELLIPSIS, "", cjk)
-    return len([w for w in words if not CJK.search(w)]) == 0 and len(cjk) <= 1
-
-
-def _best_of(*rankings: list[FacetHit]) -> list[FacetHit]:
-    """Merge rankings of the same pairs, keeping each pair's best score."""
-    best: dict[str, FacetHit] = {}
-    for ranking in rankings:
-        for hit in ranking:
-            if hit.qa.key not in best or hit.score > best[hit.qa.key].score:
-                best[hit.qa.key] = hit
-    return sorted(best.values(), key=lambda h: -h.score)
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 
 _EN = re.compile(
-    r"^(?:No|Nope|Yes|Neither|Both|Partly|Partially|Correct|Wrong|Right"
-    r"|Not\b[^.;:,!?—]{0,40}|Mostly(?: not)?|Only\b[^.;:,!?—]{0,30}|Usually not[^.;:,!?—]{0,30}|Yes and no)"
+    r"^(?:No(?: to (?:both|all|either))?|Nope|Yes|Neither|Both|Partly|Partially|Correct|Wrong|Right"
+    r"|Not\b[^.;:,!?—]{0,30}|Mostly(?: not)?|Only\b[^.;:,!?—]{0,30}|Usually not[^.;:,!?—]{0,30}|Yes and no)"
     r"\s*(?:[.;:,!—]|$)",
 )
+_EN_WORDS = 4  # "Not in these papers." is a verdict; "Not every head is useful;" starts a statement
 _ZH_CLAUSE = re.compile(r"^([^。，；：！？,.;:!?]{1,16})[。，；：！？,.;:!?]")
 _ZH_VERDICT = re.compile(
     r"^(?:是的?|会|能|对|不对|错|有|没有|恰恰相反|相反|未必|不一定|不完全(?:是|对)?|不全是|不算|不够|不用|不需要)$"
@@ -25,7 +26,7 @@ def verdict_opening(answer: str) -> str:
     """The opening clause when it is a polar verdict ("No.", "Not really:", "不是。", "在 word2vec 里不是。"), or ""."""
     text = answer.lstrip()
     m = _EN.match(text)
-    if m and len(m.group(0).split()) <= 8:
+    if m and len(m.group(0).split()) <= _EN_WORDS:
         return m.group(0)
     z = _ZH_CLAUSE.match(text)
     if z and _ZH_VERDICT.search(z.group(1).strip()):

@@ -30,6 +30,7 @@ from tutor.lang.negation import negated, negation_flipped
 from tutor.lang.numbers import blank, new_numbers, number_spans, numbers_in, same_number
 from tutor.lang.script import CJK_CLASS, detect_language
 from tutor.lang.sentences import sentences_of
+from tutor.lang.verdict import verdict_opening
 from tutor.vectors import normalise
 
 Verdict = Literal["supported", "unsupported", "conflict"]
@@ -192,17 +193,14 @@ def sources_from(texts: Sequence[tuple[str, int]]) -> list[Source]:
     return out
 
 
-_VERDICT = re.compile(r"^\s*(No|Yes|不是|不会|不能|不对|是的|对)\s*[.,;:!。，；：！]", re.I)
-
-
 def verdict_source(direct: str, question: str, n: int) -> Source | None:
     """An answer that opens with "No." or "不是。" answers the question itself: the question with that verdict
     is what a generated "X is not Y" restates, so it is a source to check against (never shown to the model)."""
-    m = _VERDICT.match(strip_markers(direct))
-    if not m or not question.strip():
+    opening = verdict_opening(strip_markers(direct)).strip().rstrip(".,;:!。，；：！—").strip()
+    if not opening or not question.strip():
         return None
     asked = re.sub(r"[吗呢]?\s*[?？]*$", "", question.strip())
-    text = f"{m.group(1)}, {asked}."
+    text = f"{opening}, {asked}."
     return Source(text, n, detect_language(question))
 
 

@@ -1,0 +1,138 @@
+"""The answer selector's parts as tables: aspects, personas, verdicts, BM25, the models' arithmetic, the fit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tutor.lang.verdict import verdict_opening, without_verdict
+from tutor.lexical import Bm25
+from tutor.select.aspect import aspect_of, strip_persona
+from tutor.select.features import CANDIDATE_FEATURES, QUESTION_BASE, QUESTION_FEATURES, question_row
+from tutor.select.model import DECISIONS, Linear, load_models
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("question", "aspect"),
+    [
+        ("What is attention?", "definition"),
+        ("KV cache?", "definition"),
+        ("什么是梯度提升？", "definition"),
+        ("残差连接是啥", "definition"),
+        ("How does a decision tree choose where to split?", "mechanism"),
+        ("Can you explain how beam search works?", "mechanism"),
+        ("反向传播是怎么算梯度的？", "mechanism"),
+        ("Why divide the scores by the square root of d_k?", "reason"),
+        ("what's the point of multi-head attention", "reason"),
+        ("为什么要除以根号d", "reason"),
+        ("多头注意力解决了单头的什么毛病？", "reason"),
+        ("BERT vs GPT?", "comparison"),
+        ("What is the difference between BERT and GPT?", "comparison"),
+        ("层次softmax和负采样各有什么长处和短处", "comparison"),
+        ("How many heads does the base Transformer use?", "quantity"),
+        ("它大概占多少显存？", "quantity"),
+        ("Is the degradation problem caused by overfitting?", "yesno"),
+        ("这是不是过拟合？", "yesno"),
+        ("用了连续批处理，单个请求就会变快，对吧？", "yesno"),
+        ("if I let my tree grow deeper, will it always generalise better?", "yesno"),
+        ("Who proposed the Transformer?", "history"),
+        ("GPT-2 是什么时候发布的？", "history"),
+        ("Give me an example of a feature interaction", "example"),
+        ("能举个例子吗", "example"),
+        ("Explain attention with a cache analogy", "explain"),
+        ("I'm a chip designer, explain attention with a cache analogy", "explain"),
+        ("我是做 FPGA 的，用硬件的话解释一下 KV cache", "explain"),
+        ("I'm a control engineer. How should I think about the learning rate in boosting?", "explain"),
+    ],
+)
+def test_aspect_of_a_question_in_both_languages(question: str, aspect: str) -> None:
+    assert aspect_of(question) == aspect
+
+
+@pytest.mark.parametrize(
+    ("question", "core", "persona"),
+    [
+        ("I'm a chip designer, explain attention with a cache analogy", "explain attention with a cache analogy", True),
+        ("我是做 FPGA 的，用硬件的话解释一下 KV cache", "用硬件的话解释一下 KV cache", True),
+        ("As a storage engineer: how is the KV cache laid out?", "how is the KV cache laid out?", True),
+        ("What is attention?", "What is attention?", False),
+        ("I am confused, what is attention?", "I am confused, what is attention?", False),
+    ],
+)
+def test_a_persona_is_set_aside_before_the_topic_is_judged(question: str, core: str, persona: bool) -> None:
+    assert strip_persona(question) == (core, persona)
+
+
+@pytest.mark.parametrize(
+    ("answer", "opening", "rest"),
+    [
+        ("No. Deeper plain nets have higher training error.", "No.", "Deeper plain nets have higher training error."),
+        ("Not really: both are stacks of blocks.", "Not really:", "Both are stacks of blocks."),
+        ("No to both. The KV cache is a buffer.", "No to both.", "The KV cache is a buffer."),
+        ("不是。深层网络的训练误差更高。", "不是。", "深层网络的训练误差更高。"),
+        ("在 word2vec 里不是，它只是一个投影。", "在 word2vec 里不是，", "它只是一个投影。"),
+        ("是的。注意力对长句子有帮助。", "是的。", "注意力对长句子有帮助。"),
+        ("Attention is a weighted average.", "", "Attention is a weighted average."),
+        ("Not every head is useful; some can be pruned.", "", "Not every head is useful; some can be pruned."),
+        ("没有标签的数据也能预训练。", "", "没有标签的数据也能预训练。"),
+    ],
+)
+def test_a_verdict_opening_is_found_and_can_be_dropped(answer: str, opening: str, rest: str) -> None:
+    assert verdict_opening(answer) == opening
+    assert without_verdict(answer) == rest
+
+
+def test_bm25_scores_match_the_reference_implementation() -> None:
+    from rank_bm25 import BM25Okapi
+
+    corpus = [
+        ["attention", "weights", "softmax", "scores"],
+        ["residual", "connection", "identity", "shortcut", "residual"],
+        ["softmax", "temperature", "scores"],
+        ["kv", "cache", "memory", "decode"],
+        ["attention", "kv", "cache"],
+    ]
+    ours, theirs = Bm25(corpus), BM25Okapi(corpus)
+    for query in (["softmax", "scores"], ["residual"], ["kv", "cache", "attention"], ["absent"], ["cache", "cache"]):
+        np.testing.assert_allclose(ours.scores(query), theirs.get_scores(query), rtol=1e-5, atol=1e-6)
+
+
+def test_a_linear_model_standardises_then_weighs() -> None:
+    model = Linear(("a", "b"), np.array([1.0, 0.0]), np.array([2.0, 1.0]), np.array([[1.0, -1.0]]), np.array([0.5]))
+    x = np.array([[3.0, 1.0]])  # standardised: (1, 1) → logit 1 - 1 + 0.5
+    assert model.probability(x)[0] == pytest.approx(1 / (1 + np.exp(-0.5)))
+    assert model.contributions(x[0])[0] in (("a", 1.0), ("b", -1.0))
+    softmax = Linear(("a",), np.zeros(1), np.ones(1), np.array([[1.0], [0.0], [-1.0]]), np.zeros(3))
+    assert softmax.class_probabilities(np.array([2.0])).argmax() == 0
+
+
+def test_question_row_summarises_what_the_ranker_concluded() -> None:
+    base = np.arange(len(QUESTION_BASE), dtype=np.float32)
+    row = question_row(base, np.array([0.2, 0.9, 0.4]), ["pair", "user-doc", "overview"])
+    assert row.shape == (len(QUESTION_FEATURES),)
+    assert row[:4].tolist() == pytest.approx([0.9, 0.5, 1.0, 1.0])
+    assert question_row(base, np.zeros(0), [])[:4].tolist() == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_the_stored_weights_fit_the_features_the_code_computes() -> None:
+    models = load_models(CANDIDATE_FEATURES, QUESTION_FEATURES)
+    assert models.ranker.coef.shape == (1, len(CANDIDATE_FEATURES))
+    assert models.decision.coef.shape == (len(DECISIONS), len(QUESTION_FEATURES))
+    assert 0.0 <= models.verdict_similarity <= 1.01
+
+
+@pytest.mark.skipif(not (REPO / "eval" / "select" / "features.npz").exists(), reason="no extracted features")
+def test_the_fit_reproduces_the_stored_weights(tmp_path: Path) -> None:
+    from tutor.select.fit import FEATURES, Tables, fit
+
+    stored = json.loads((REPO / "tutor" / "select" / "weights.json").read_text(encoding="utf-8"))
+    refit = fit(Tables.load(FEATURES)).as_json()
+    for part in ("ranker", "decision"):
+        np.testing.assert_allclose(refit[part]["coef"], stored[part]["coef"], atol=1e-4)
+        np.testing.assert_allclose(refit[part]["intercept"], stored[part]["intercept"], atol=1e-4)
+    assert refit["verdict_similarity"] == stored["verdict_similarity"]

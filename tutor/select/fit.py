@@ -1,0 +1,373 @@
+"""Fit the answer selector on the labelled questions: `python -m tutor.select.fit [--extract]`.
+
+Two steps, so the fit is reproducible anywhere:
+
+1. `--extract` (needs an index of the readings in TUTOR_DATA_DIR, e.g. the 16 documents in
+   ../shared/readings/raw): adds the documents the questions need (eval/docs/), asks each conversation's
+   earlier questions, computes every candidate's features and writes them with their labels to
+   eval/select/features.npz.
+2. without it: fits the ranker (logistic regression over candidates) and the decision model (multinomial
+   logistic regression over question-level features, on out-of-fold ranker probabilities) on the train split,
+   chooses the regularisation and the verdict threshold on the dev split, and writes tutor/select/weights.json.
+
+The frozen test split (eval/test/) is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tutor.config import PROJECT_ROOT
+from tutor.errors import ConfigError
+from tutor.select.features import (
+    CANDIDATE_FEATURES,
+    QUESTION_BASE,
+    QUESTION_FEATURES,
+    RANKER_SUMMARY,
+    kinds_of,
+    question_row,
+)
+from tutor.select.model import DECISIONS, Linear, Models, keeps_verdict
+
+LABELLED = PROJECT_ROOT / "eval" / "select"
+DOCS = PROJECT_ROOT / "eval" / "docs"
+FEATURES = LABELLED / "features.npz"
+WEIGHTS = PROJECT_ROOT / "tutor" / "select" / "weights.json"
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+VERDICT_GRID = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.01)
+FOLDS = 5
+MAX_NEGATIVES = 40  # wrong candidates paired with each right one, drawn at random with a fixed seed
+
+
+@dataclass
+class Tables:
+    """The extracted features of every labelled question, as stored in features.npz."""
+
+    cand_x: np.ndarray
+    cand_y: np.ndarray
+    cand_q: np.ndarray
+    cand_kind: np.ndarray
+    q_base: np.ndarray
+    q_decision: np.ndarray
+    q_split: np.ndarray
+    q_id: np.ndarray
+    q_aspect: np.ndarray
+    q_verdict: np.ndarray  # "yes" / "no" / "partly" / "" (the right answer to a yes/no question)
+    cand_verdict: np.ndarray  # the candidate's answer opens with a verdict: "yes", "no" or ""
+    cand_ref: np.ndarray  # how labels name the candidate ("note-x:pair-id", "doc:<library id>")
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path,
+            candidate_features=np.asarray(CANDIDATE_FEATURES),
+            question_base=np.asarray(QUESTION_BASE),
+            **{k: v for k, v in self.__dict__.items()},
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> Tables:
+        with np.load(path, allow_pickle=False) as data:
+            if tuple(data["candidate_features"]) != CANDIDATE_FEATURES or tuple(data["question_base"]) != QUESTION_BASE:
+                sys.exit(f"{path} holds other features than the code computes: run with --extract first.")
+            return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+# ------------------------------------------------------------------------------------------ extraction
+
+
+def extract(out: Path = FEATURES) -> Tables:
+    """Features and labels of every labelled question, from the index in TUTOR_DATA_DIR."""
+    import tempfile
+
+    from tutor.answer import Tutor
+    from tutor.config import Settings
+    from tutor.ingest import ingest
+    from tutor.lang.verdict import verdict_opening
+    from tutor.select.data import load_dir
+    from tutor.select.documents import add_documents
+
+    settings = Settings()
+    items = load_dir(LABELLED)
+    tutor = Tutor.from_settings(settings)
+    try:
+        tutor.selector.models  # noqa: B018 -- read now: weights fitted on other features cannot be used
+    except ConfigError:
+        tutor.selector.models = bootstrap()  # conversations' earlier questions are asked with the untrained models
+    with tempfile.TemporaryDirectory() as work:
+        doc_ids = add_documents(settings, tutor.readings, [d for i in items for d in i.docs], DOCS, Path(work))
+    ingest(settings, tutor.readings, tutor.store)
+    by_name = {f"doc:{name}": f"doc:{doc_id}" for name, doc_id in doc_ids.items()}
+    rows: dict[str, list[Any]] = {k: [] for k in Tables.__dataclass_fields__}
+    for n, item in enumerate(items):
+        history = [tutor.ask(h, level=item.level, lang=item.lang).as_turn() for h in item.history[:1]]
+        for h in item.history[1:]:
+            history.append(tutor.ask(h, level=item.level, lang=item.lang, history=history).as_turn())
+        retrieval = tutor.retriever.retrieve(item.question, history, item.lang)
+        table = tutor.selector.featurizer.table(item.question, retrieval, history)
+        wanted = {by_name.get(ref, ref) for ref in item.answers}
+        # A definition question that names a glossary term exactly is also answered by that term's definition
+        # when the labels accept its concept (the labels predate term candidates).
+        wanted |= {
+            c.ref for c in table.candidates if c.term is not None and any(r.startswith(f"{c.note}:") for r in wanted)
+        }
+        kinds = kinds_of(table.candidates)
+        for c, row, kind in zip(table.candidates, table.matrix, kinds, strict=True):
+            rows["cand_x"].append(row)
+            rows["cand_y"].append(int(c.ref in wanted))
+            rows["cand_q"].append(n)
+            rows["cand_kind"].append(kind)
+            opening = verdict_opening(c.pair.a) if c.pair else ""
+            rows["cand_verdict"].append(_polarity(opening))
+            rows["cand_ref"].append(c.ref)
+        rows["q_base"].append(tutor.selector.featurizer.question_base(table))
+        rows["q_decision"].append(item.decision)
+        rows["q_split"].append(item.split)
+        rows["q_id"].append(item.id)
+        rows["q_aspect"].append(table.question.aspect)
+        rows["q_verdict"].append(item.verdict or "")
+        if (n + 1) % 100 == 0:
+            print(f"{n + 1}/{len(items)} questions", file=sys.stderr)
+    tables = Tables(
+        cand_x=np.asarray(rows["cand_x"], dtype=np.float32),
+        cand_y=np.asarray(rows["cand_y"], dtype=np.int8),
+        cand_q=np.asarray(rows["cand_q"], dtype=np.int32),
+        cand_kind=np.asarray(rows["cand_kind"]),
+        q_base=np.asarray(rows["q_base"], dtype=np.float32),
+        q_decision=np.asarray(rows["q_decision"]),
+        q_split=np.asarray(rows["q_split"]),
+        q_id=np.asarray(rows["q_id"]),
+        q_aspect=np.asarray(rows["q_aspect"]),
+        q_verdict=np.asarray(rows["q_verdict"]),
+        cand_verdict=np.asarray(rows["cand_verdict"]),
+        cand_ref=np.asarray(rows["cand_ref"]),
+    )
+    tables.save(out)
+    return tables
+
+
+def _polarity(opening: str) -> str:
+    if not opening:
+        return ""
+    text = opening.lower()
+    return "yes" if text.startswith(("yes", "是", "会", "能", "对", "有", "correct", "right")) else "no"
+
+
+# ------------------------------------------------------------------------------------------ fitting
+
+
+def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    return mean, np.where(scale < 1e-6, 1.0, scale)
+
+
+def _fit_ranker(x: np.ndarray, y: np.ndarray, q: np.ndarray, c: float) -> Linear:
+    """Pairwise: within each question, a right candidate should outscore each wrong one (a logistic model on the
+    differences, as RankSVM does with a hinge); then the score is calibrated into a probability (Platt)."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = _standardise(x)
+    z = (x - mean) / scale
+    rng = np.random.default_rng(0)
+    diffs: list[np.ndarray] = []
+    for question in np.unique(q):
+        rows = np.flatnonzero(q == question)
+        right, wrong = rows[y[rows] == 1], rows[y[rows] == 0]
+        if not len(right) or not len(wrong):
+            continue
+        if len(wrong) > MAX_NEGATIVES:
+            wrong = rng.choice(wrong, MAX_NEGATIVES, replace=False)
+        diffs.extend(z[r] - z[wrong] for r in right)
+    pairs = np.concatenate(diffs) if diffs else np.zeros((0, x.shape[1]))
+    model = LogisticRegression(C=c, fit_intercept=False, max_iter=3000, solver="lbfgs")
+    model.fit(np.vstack([pairs, -pairs]), np.r_[np.ones(len(pairs)), np.zeros(len(pairs))])
+    weights = model.coef_[0]
+    platt = LogisticRegression(C=1.0, max_iter=1000, solver="lbfgs").fit((z @ weights)[:, None], y)
+    a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+    return Linear(CANDIDATE_FEATURES, mean, scale, np.atleast_2d(a * weights), np.asarray([b]))
+
+
+def _fit_decision(x: np.ndarray, y: np.ndarray, c: float, balanced: bool) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = _standardise(x)
+    model = LogisticRegression(C=c, max_iter=4000, solver="lbfgs", class_weight="balanced" if balanced else None)
+    model.fit((x - mean) / scale, np.asarray([DECISIONS.index(d) for d in y]))
+    # Keep one row per class, in DECISIONS order, even if a class were missing from the training data.
+    coef = np.zeros((len(DECISIONS), x.shape[1]))
+    intercept = np.full(len(DECISIONS), -1e3)
+    for row, cls in enumerate(model.classes_):
+        coef[cls], intercept[cls] = model.coef_[row], model.intercept_[row]
+    return Linear(QUESTION_FEATURES, mean, scale, coef, intercept)
+
+
+def _top1(t: Tables, ranker: Linear, questions: np.ndarray) -> float:
+    """Share of the answerable questions (a right candidate was retrieved) whose best candidate is right."""
+    p = ranker.probability(t.cand_x)
+    hits, total = 0, 0
+    for q in questions:
+        rows = np.flatnonzero(t.cand_q == q)
+        if not len(rows) or not t.cand_y[rows].any():
+            continue
+        total += 1
+        hits += int(t.cand_y[rows[np.argmax(p[rows])]] == 1)
+    return hits / total if total else 0.0
+
+
+def _question_rows(t: Tables, probabilities: np.ndarray, questions: np.ndarray) -> np.ndarray:
+    rows = []
+    for q in questions:
+        mine = np.flatnonzero(t.cand_q == q)
+        rows.append(question_row(t.q_base[q], probabilities[mine], list(t.cand_kind[mine])))
+    return np.asarray(rows, dtype=np.float32)
+
+
+def _out_of_fold(t: Tables, train: np.ndarray, c: float) -> np.ndarray:
+    """Ranker probabilities for the train questions, each from a ranker fitted without its fold."""
+    p = np.zeros(len(t.cand_y), dtype=np.float64)
+    folds = np.arange(len(train)) % FOLDS
+    for f in range(FOLDS):
+        held = train[folds == f]
+        fit_rows = np.isin(t.cand_q, train[folds != f])
+        ranker = _fit_ranker(t.cand_x[fit_rows], t.cand_y[fit_rows], t.cand_q[fit_rows], c)
+        rows = np.isin(t.cand_q, held)
+        p[rows] = ranker.probability(t.cand_x[rows])
+    return p
+
+
+def _verdicts(
+    t: Tables, ranker: Linear, decision: Linear, questions: np.ndarray, threshold: float, at: tuple[float, float]
+) -> tuple[int, int]:
+    """(verdicts served wrongly, verdicts served rightly) with a threshold: a verdict is kept only for a yes/no
+    question this close to the pair's own that names all its terms; kept with the wrong polarity, it is wrong."""
+    p = ranker.probability(t.cand_x)
+    wrong = right = 0
+    for q in questions:
+        rows = np.flatnonzero(t.cand_q == q)
+        if not len(rows):
+            continue
+        qrow = question_row(t.q_base[q], p[rows], list(t.cand_kind[rows]))
+        if _decisions(decision, qrow[None, :], *at)[0] != "answer":
+            continue
+        best = rows[np.argmax(p[rows])]
+        verdict = t.cand_verdict[best]
+        if not verdict:
+            continue
+        kept = keeps_verdict(str(t.q_aspect[q]), t.cand_x[best], threshold)
+        if kept and t.q_verdict[q]:
+            wrong += int(t.q_verdict[q] != verdict)
+            right += int(t.q_verdict[q] == verdict)
+    return wrong, right
+
+
+# What a decision is worth for each right one (rows: the labelled decision; columns: the decision made). A
+# "closest" card still defines the concept and quotes the readings, so it keeps some worth for an answerable
+# question; a confident answer to an off-path question, or a refusal of an answerable one, keeps none.
+UTILITY = {
+    "answer": {"answer": 1.0, "closest": 0.4, "decline": 0.0},
+    "closest": {"answer": 0.3, "closest": 1.0, "decline": 0.2},
+    "decline": {"answer": 0.0, "closest": 0.2, "decline": 1.0},
+}
+DECLINE_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7)
+ANSWER_GRID = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
+
+
+# Missing an off-path question costs more than the other errors (the learner gets a confident answer to a
+# question nobody asked); otherwise each question counts once, as learners ask them.
+DECISION_WEIGHT = {"answer": 1.0, "closest": 1.0, "decline": 3.0}
+
+
+def _utility(said: list[str], truth: list[str]) -> float:
+    """The weighted mean worth of the decisions made."""
+    weights = [DECISION_WEIGHT[t] for t in truth]
+    worth = [UTILITY[t][s] * w for s, t, w in zip(said, truth, weights, strict=True)]
+    return float(sum(worth) / sum(weights)) if weights else 0.0
+
+
+def _decisions(decision: Linear, rows: np.ndarray, decline_at: float, answer_at: float) -> list[str]:
+    models = Models(decision, decision, 1.0, decline_at, answer_at, {})
+    top = RANKER_SUMMARY.index("top_probability")
+    return [models.decide(decision.class_probabilities(r), float(r[top])) for r in rows]
+
+
+def fit(t: Tables) -> Models:
+    train = np.flatnonzero(t.q_split == "train")
+    dev = np.flatnonzero(t.q_split == "dev")
+    train_rows = np.isin(t.cand_q, train)
+    x, y, q = t.cand_x[train_rows], t.cand_y[train_rows], t.cand_q[train_rows]
+    scores = {c: _top1(t, _fit_ranker(x, y, q, c), dev) for c in C_GRID}
+    c_rank = max(scores, key=lambda c: (scores[c], -c))
+    ranker = _fit_ranker(x, y, q, c_rank)
+
+    oof = _out_of_fold(t, train, c_rank)
+    x_train = _question_rows(t, oof, train)
+    x_dev = _question_rows(t, ranker.probability(t.cand_x), dev)
+    best: tuple[float, float, bool, float, float] | None = None
+    decision: Linear | None = None
+    for c in C_GRID:
+        for balanced in (False, True):
+            model = _fit_decision(x_train, t.q_decision[train], c, balanced)
+            for decline_at in DECLINE_GRID:
+                for answer_at in ANSWER_GRID:
+                    said = _decisions(model, x_dev, decline_at, answer_at)
+                    score = _utility(said, list(t.q_decision[dev]))
+                    if best is None or score > best[0] + 1e-9:
+                        best, decision = (score, c, balanced, decline_at, answer_at), model
+    assert decision is not None and best is not None
+    thresholds = (best[3], best[4])
+    served = {v: _verdicts(t, ranker, decision, dev, v, thresholds) for v in VERDICT_GRID}
+    verdict = min(VERDICT_GRID, key=lambda v: (served[v][0], -served[v][1], v))
+    fitted = {
+        "questions": {"train": len(train), "dev": len(dev)},
+        "candidates": int(len(t.cand_y)),
+        "ranker": {"C": c_rank, "dev_top1": {str(c): round(s, 3) for c, s in scores.items()}},
+        "decision": {"C": best[1], "balanced": best[2], "dev_utility": round(best[0], 3)},
+        "verdict": {"dev_wrong_right": {str(v): list(n) for v, n in served.items()}},
+    }
+    return Models(ranker, decision, verdict, best[3], best[4], fitted)
+
+
+def bootstrap() -> Models:
+    """Before any fit: rank by similarity and answer everything (only used to ask conversations' earlier
+    questions during the first extraction)."""
+    ranker = Linear(
+        CANDIDATE_FEATURES,
+        np.zeros(len(CANDIDATE_FEATURES)),
+        np.ones(len(CANDIDATE_FEATURES)),
+        np.asarray([[10.0 if n == "similarity" else 0.0 for n in CANDIDATE_FEATURES]]),
+        np.asarray([-5.0]),
+    )
+    coef = np.zeros((len(DECISIONS), len(QUESTION_FEATURES)))
+    decision = Linear(
+        QUESTION_FEATURES,
+        np.zeros(len(QUESTION_FEATURES)),
+        np.ones(len(QUESTION_FEATURES)),
+        coef,
+        np.asarray([1.0, 0, 0]),
+    )
+    return Models(ranker, decision, 1.01, 1.01, 0.0, {"bootstrap": True})
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tutor.select.fit", description=__doc__.splitlines()[0])
+    parser.add_argument("--extract", action="store_true", help="recompute the features from the index first")
+    parser.add_argument("--bootstrap", action="store_true", help="write the untrained weights (before a first fit)")
+    args = parser.parse_args(argv)
+    if args.bootstrap:
+        WEIGHTS.write_text(json.dumps(bootstrap().as_json(), indent=1) + "\n", encoding="utf-8")
+        return
+    tables = extract() if args.extract else Tables.load(FEATURES)
+    models = fit(tables)
+    WEIGHTS.write_text(json.dumps(models.as_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(models.fitted, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""One place decides what answers a question: answer (a candidate answers the point asked), closest (the path
+covers the topic, not this point), or decline (off the path), with the candidate and the reasons.
+
+Order of precedence, each for a reason a reader can check:
+1. a quantitative question that names a model or sizes is computed (tutor/numbers/), since no written
+   answer holds every model, context and precision;
+2. a question about a reading that has no file here is answered from the reading list;
+3. otherwise the fitted models choose: the ranker scores every candidate (Q&A pairs, overviews, passages
+   of the readings and the learner's documents), the decision model says answer / closest / decline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from tutor.catalog import CatalogHit
+from tutor.conversation import Turn
+from tutor.facets import FacetIndex
+from tutor.glossary import Glossary
+from tutor.numbers.ask import NumbersAnswer, answer_quantity
+from tutor.retrieve import Retrieval, Retriever
+from tutor.select.features import (
+    CANDIDATE_FEATURES,
+    QUESTION_FEATURES,
+    Candidate,
+    Featurizer,
+    Table,
+    kinds_of,
+    question_row,
+)
+from tutor.select.model import DECISIONS, Models, keeps_verdict, load_models
+
+Kind = Literal["answer", "closest", "decline"]
+
+
+@dataclass
+class Decision:
+    kind: Kind
+    retrieval: Retrieval
+    table: Table | None = None
+    candidate: Candidate | None = None  # what answers (kind "answer"), or the nearest (kind "closest")
+    concept: str = ""  # the note the question is about ("" when declined or unknown)
+    numbers: NumbersAnswer | None = None
+    reading: CatalogHit | None = None  # a reading asked about by name
+    scores: dict[str, float] = field(default_factory=dict)  # the decision model's class probabilities
+    reasons: list[tuple[str, float]] = field(default_factory=list)  # features that pushed the chosen candidate
+    keep_verdict: bool = False  # the chosen pair's "No." / "不是。" answers this question (a yes/no one as close)
+
+    @property
+    def aspect(self) -> str:
+        return self.table.question.aspect if self.table else ""
+
+    @property
+    def persona(self) -> bool:
+        return bool(self.table and self.table.question.persona)
+
+    def ranked(self, k: int = 5) -> list[tuple[Candidate, float]]:
+        if self.table is None or not len(self.table.probabilities):
+            return []
+        order = np.argsort(-self.table.probabilities)[:k]
+        return [(self.table.candidates[int(i)], float(self.table.probabilities[i])) for i in order]
+
+    def as_json(self) -> dict[str, Any]:
+        """What `tutor ask --json` shows of the decision: enough to see why this answer was chosen."""
+        return {
+            "kind": self.kind,
+            "aspect": self.aspect,
+            "concept": self.concept,
+            "chosen": self.candidate.ref if self.candidate else ("numbers" if self.numbers else ""),
+            "scores": {k: round(v, 3) for k, v in self.scores.items()},
+            "reasons": [{"feature": name, "push": push} for name, push in self.reasons],
+            "ranked": [{"ref": c.ref, "p": round(p, 3)} for c, p in self.ranked()],
+        }
+
+
+class Selector:
+    """Retrieval → candidates → features → fitted models → one decision."""
+
+    def __init__(
+        self, retriever: Retriever, facets: FacetIndex, glossary: Glossary, models: Models | None = None
+    ) -> None:
+        self.retriever = retriever
+        self.featurizer = Featurizer(facets, glossary, retriever)
+        self._models = models
+
+    @property
+    def models(self) -> Models:
+        """The fitted models, read on first use (tutor/select/weights.json)."""
+        if self._models is None:
+            self._models = load_models(CANDIDATE_FEATURES, QUESTION_FEATURES)
+        return self._models
+
+    @models.setter
+    def models(self, models: Models) -> None:
+        self._models = models
+
+    def select(
+        self, question: str, history: Sequence[Turn] = (), lang: str | None = None, level: str = "beginner"
+    ) -> Decision:
+        retrieval = self.retriever.retrieve(question, history, lang)
+        quantity = answer_quantity(question, retrieval.lang, level)
+        if quantity is not None and quantity.function not in ("needs_sizes", "declined"):
+            return Decision("answer", retrieval, numbers=quantity, concept=_numbers_concept(quantity))
+        reading = self._reading_question(retrieval)
+        table = self.score(question, retrieval, history)
+        if reading is not None:
+            return Decision("answer", retrieval, table, reading=reading, concept=table_concept(table))
+        row = question_row(self.featurizer.question_base(table), table.probabilities, kinds_of(table.candidates))
+        probabilities = self.models.decision.class_probabilities(row)
+        scores = dict(zip(DECISIONS, probabilities.tolist(), strict=True))
+        top = float(table.probabilities.max()) if len(table.probabilities) else 0.0
+        kind: Kind = self.models.decide(probabilities, top)  # type: ignore[assignment]
+        best = self._best(table)
+        if kind == "answer" and best is None:
+            kind = "closest"
+        if kind == "decline":
+            return Decision("decline", retrieval, table, scores=scores)
+        reasons = self.models.ranker.contributions(table.matrix[table.candidates.index(best)]) if best else []
+        decision = Decision(kind, retrieval, table, best, table_concept(table), scores=scores, reasons=reasons)
+        if best is not None and best.pair is not None:
+            row = table.matrix[table.candidates.index(best)]
+            decision.keep_verdict = keeps_verdict(table.question.aspect, row, self.models.verdict_similarity)
+        if kind == "closest" and quantity is not None:
+            decision.numbers = quantity  # says which sizes the calculation needs
+        return decision
+
+    def score(self, question: str, retrieval: Retrieval, history: Sequence[Turn] = ()) -> Table:
+        """The candidate table with each candidate's probability of answering the question."""
+        table = self.featurizer.table(question, retrieval, history)
+        if len(table.candidates):
+            table.probabilities = self.models.ranker.probability(table.matrix)
+        return table
+
+    @staticmethod
+    def _best(table: Table) -> Candidate | None:
+        if not len(table.probabilities):
+            return None
+        return table.candidates[int(np.argmax(table.probabilities))]
+
+    def _reading_question(self, retrieval: Retrieval) -> CatalogHit | None:
+        """A question that names a reading without a file here ("西瓜书应该先读哪几章？"): the reading list answers."""
+        top = retrieval.readings[0] if retrieval.readings else None
+        if top is None or not top.named:
+            return None
+        indexed = top.reading.id in self.retriever.store.manifest.docs
+        return top if not indexed or not retrieval.passages else None
+
+
+def table_concept(table: Table) -> str:
+    """The concept a question is about: the best candidate's, else the one the question names."""
+    order = np.argsort(-table.probabilities) if len(table.probabilities) else np.zeros(0, dtype=np.int64)
+    for i in order:
+        note = table.candidates[int(i)].note
+        if note:
+            return note
+    return next(iter(sorted(table.question.named_notes)), "")
+
+
+# The concept a calculation belongs to, for the background note and what to read next.
+_NUMBERS_CONCEPT = {
+    "kv_cache": "note-kv-cache",
+    "weight": "note-quantization",
+    "param": "note-transformer-block",
+    "attention": "note-attention-masking-complexity",
+    "decode": "note-kv-cache",
+    "compute_bound": "note-efficient-inference",
+    "flops": "note-efficient-inference",
+    "prefill": "note-efficient-inference",
+}
+
+
+def _numbers_concept(answer: NumbersAnswer) -> str:
+    return next((note for key, note in _NUMBERS_CONCEPT.items() if key in answer.function), "note-efficient-inference")
