@@ -158,7 +158,7 @@ def web_concurrency(url: str | None, data_dir: Path | None, learners: int) -> No
         for n in range(learners):
             item = mcq[n % len(mcq)]
             assert isinstance(item.body, McqItem)
-            jobs.append(client.submit(f"load-{n}", item.id, item.body.answer, api_name="/study_answer"))
+            jobs.append(client.submit(item.id, item.body.answer, api_name="/study_answer"))
         errors: list[str] = []
         latencies: list[float] = []
 

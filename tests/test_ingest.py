@@ -319,7 +319,7 @@ def test_a_crash_after_the_switch_loses_nothing_and_readers_of_the_last_generati
     assert server.collection.count() == server.count()
 
 
-def test_a_replaced_files_backup_goes_after_the_next_successful_ingest_only(
+def test_the_last_backup_of_a_reading_stays_until_its_next_forced_replacement(
     no_notes: Settings, readings: ReadingList, make_store, tmp_path: Path
 ) -> None:
     from tutor.library import list_backups
@@ -339,9 +339,10 @@ def test_a_replaced_files_backup_goes_after_the_next_successful_ingest_only(
 
     fixed = paper_pdf(tmp_path / "ntm-fixed.pdf", NTM_TITLE, ntm_sections(extra="Fixed. "))
     add_file(no_notes, readings, fixed, as_id="graves2014-ntm", force=True)
-    assert len(list_backups(no_notes, "graves2014-ntm")) == 2
+    [kept] = list_backups(no_notes, "graves2014-ntm")  # one backup per reading: the file just replaced
+    assert kept.read_bytes() == broken.read_bytes()
     assert rows_by_id(ingest(no_notes, readings, store))["graves2014-ntm"].status == "updated"
-    assert list_backups(no_notes, "graves2014-ntm") == []
+    assert list_backups(no_notes, "graves2014-ntm") == [kept], "kept until the next --force of this reading"
 
 
 def test_a_second_ingest_waits_for_the_first(no_notes: Settings, readings: ReadingList, make_store) -> None:

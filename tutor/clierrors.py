@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 
 from tutor.errors import TutorError
+from tutor.failures import classify
 
 F = TypeVar("F", bound=Callable[..., Any])
 _console = Console(stderr=True)
@@ -27,6 +28,14 @@ def debug_enabled() -> bool:
     return bool(settings is not None and settings.debug)
 
 
+def _told(exc: TutorError) -> str:
+    """A full disk or an unreachable index server is said as such, whatever layer noticed it."""
+    ctx = click.get_current_context(silent=True)
+    settings = getattr(ctx.find_root().obj if ctx else None, "settings", None)
+    failure = classify(exc, settings) if settings is not None else None
+    return failure.message if failure else str(exc)
+
+
 def friendly_errors(func: F) -> F:
     """Show TutorError as a message; re-raise with the traceback when the `debug` setting is on."""
 
@@ -37,7 +46,7 @@ def friendly_errors(func: F) -> F:
         except TutorError as exc:
             if debug_enabled():
                 raise
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(_told(exc)) from exc
         except KeyboardInterrupt:
             _console.print(
                 "[yellow]Interrupted.[/] The index still holds everything committed before; "
