@@ -43,6 +43,7 @@ WORDS = {
         "expert": "expert",
         "ask_about": "What does {section} of “{title}” explain?",
         "glossary": "glossary",
+        "from_document": "Your document “{title}” says:",
         "closest": "The readings cover {title}, but they do not answer this exact point. What they do say:",
         "closest_untitled": "The readings do not answer this exact point. The closest they come:",
     },
@@ -57,6 +58,7 @@ WORDS = {
         "expert": "专家",
         "ask_about": "《{title}》中“{section}”一节讲了什么？",
         "glossary": "术语表",
+        "from_document": "你的文档《{title}》中写道：",
         "closest": "阅读材料讲到了{title}，但没有直接回答这个具体问题。它们讲的是：",
         "closest_untitled": "阅读材料没有直接回答这个具体问题。最接近的内容是：",
     },
@@ -170,7 +172,7 @@ class CardMaker:
             n = book.cite(term.note, words["glossary"], title=note.title if note else term.note)
             direct = f"**{name}**: {definition} [{n}]" if lang == "en" else f"**{name}**：{definition} [{n}]"
         elif candidate is not None and candidate.hit is not None:
-            direct, evidence = self._document_answer(retrieval, candidate.hit.reading_id, book)
+            direct, evidence = self._document_answer(retrieval, candidate.hit.reading_id, book, lang)
         else:
             direct, evidence = self._closest_answer(decision, book, level, lang, key_terms)
 
@@ -273,7 +275,9 @@ class CardMaker:
         lines = f"*{r.title}* ({r.short_authors}, {r.year}): {r.why_en}"
         return f"{lines} {WORDS['en']['reading_list']}: {sections}. [{n}]" if sections else f"{lines} [{n}]"
 
-    def _document_answer(self, retrieval: Retrieval, doc_id: str, book: CitationBook) -> tuple[str, list[Sentence]]:
+    def _document_answer(
+        self, retrieval: Retrieval, doc_id: str, book: CitationBook, lang: str
+    ) -> tuple[str, list[Sentence]]:
         """A document answers: its one to three sentences closest to the question, quoted and cited."""
         found = self.retriever.sentences(retrieval.vector, k=12, reading_ids=[doc_id], roles=retrieval.roles())
         pool = [s for s in found if quotable(s.text)]
@@ -282,7 +286,9 @@ class CardMaker:
         if not chosen:
             return "", []
         pieces = [f"“{s.text}” [{_cite_sentence(book, s)}]" for s in chosen]
-        return " ".join(pieces), []
+        title = str(chosen[0].meta.get("title") or doc_id)
+        lead = WORDS[lang]["from_document"].format(title=title)
+        return f"{lead} {' '.join(pieces)}", []
 
     def _closest_answer(
         self, decision: Decision, book: CitationBook, level: str, lang: str, key_terms: set[str]

@@ -74,6 +74,8 @@ CANDIDATE_FEATURES = (
     "doc_lexical",
     "doc_title_match",
     "doc_terms",
+    "doc_words_covered",
+    "doc_words_exclusive",
 )
 # The question-level table the decision (answer / closest / decline) is fitted on: what the ranker concluded,
 # then what the question and its retrieval look like on their own (QUESTION_BASE).
@@ -159,6 +161,8 @@ class Featurizer:
         self.facets = facets
         self.glossary = glossary
         self.retriever = retriever
+        self._doc_token_cache: dict[tuple[int, str], frozenset[str]] = {}
+        self._passage_terms: dict[str, frozenset[str]] = {}
 
     # ------------------------------------------------------------------------------------------ per corpus
 
@@ -192,6 +196,25 @@ class Featurizer:
     @cached_property
     def _question_tokens(self) -> list[set[str]]:
         return [set(tokenize(p.search_text)) for p in self.facets.pairs]
+
+    @cached_property
+    def _bank_tokens(self) -> frozenset[str]:
+        """Every token the Q&A bank uses: a question word only a learner's document uses points to that document."""
+        return frozenset(t for p in self.facets.pairs for t in tokenize(f"{p.search_text} {p.a}"))
+
+    def _doc_tokens(self, reading_id: str) -> frozenset[str]:
+        """The tokens of one document's passages, remembered per committed version of the index."""
+        docs = self.retriever.passage_index.load()
+        key = (id(docs), reading_id)
+        found = self._doc_token_cache.get(key)
+        if found is None:
+            found = frozenset(
+                t for d in docs if str(d.metadata.get("reading_id")) == reading_id for t in tokenize(d.page_content)
+            )
+            if len(self._doc_token_cache) > 256:
+                self._doc_token_cache.clear()
+            self._doc_token_cache[key] = found
+        return found
 
     @cached_property
     def _numbers(self) -> list[set[float]]:
@@ -402,9 +425,15 @@ class Featurizer:
         heading = " ".join(str(hit.meta.get(k) or "") for k in ("title", "section"))
         heading_tokens = set(tokenize(heading))
         title = len(q.tokens & heading_tokens) / len(q.tokens) if q.tokens else 0.0
-        body_terms = {m.term.key for m in self.glossary.matches_in(hit.body) if not m.everyday}
+        body_terms = self._passage_terms.get(str(hit.doc.id))
+        if body_terms is None:  # the glossary scan is the costly part of a document's row: once per passage
+            body_terms = frozenset(m.term.key for m in self.glossary.matches_in(hit.body) if not m.everyday)
+            if len(self._passage_terms) > 4096:
+                self._passage_terms.clear()
+            self._passage_terms[str(hit.doc.id)] = body_terms
         terms = len(q.strong_terms & body_terms) / len(q.strong_terms) if q.strong_terms else 0.0
         lexical = max((h.score for h in r.passages), default=0.0)
+        doc_tokens = self._doc_tokens(hit.reading_id)
         values = {
             "bias_doc": 1.0,
             "bias_user_doc": float(c.user_doc),
@@ -413,6 +442,10 @@ class Featurizer:
             "doc_lexical": hit.score / lexical if lexical else 0.0,
             "doc_title_match": title,
             "doc_terms": terms,
+            "doc_words_covered": len(q.tokens & doc_tokens) / len(q.tokens) if q.tokens else 0.0,
+            "doc_words_exclusive": len((q.tokens & doc_tokens) - self._bank_tokens) / len(q.tokens)
+            if q.tokens
+            else 0.0,
         }
         return [values.get(name, 0.0) for name in CANDIDATE_FEATURES]
 
