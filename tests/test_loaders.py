@@ -8,7 +8,18 @@ import pytest
 from pdfs import LOREM, encrypted_pdf, image_only_pdf, paper_pdf
 
 from tutor.errors import DocumentError
-from tutor.loaders import HeadingTracker, load_file, split_html, split_markdown, split_rst, text_quality
+from tutor.ingest import Source, checked_headings
+from tutor.loaders import (
+    HeadingTracker,
+    _blocks_from_lines,
+    heading_issue,
+    load_file,
+    repair_heading,
+    split_html,
+    split_markdown,
+    split_rst,
+    text_quality,
+)
 
 
 def feed_all(lines: list[str]) -> list[str]:
@@ -121,3 +132,118 @@ def test_truncated_pdf_is_reported(tmp_path: Path) -> None:
     cut.write_bytes(good.read_bytes()[: good.stat().st_size // 3])
     with pytest.raises(DocumentError, match="cut.pdf"):
         load_file(cut, "pdf", 0.85)
+
+
+# ------------------------------------------------------------------ headings are titles, not sentences
+
+
+def test_run_in_headings_give_the_numbered_title_and_leave_the_sentence_to_the_body() -> None:
+    tracker = HeadingTracker()
+    for heading in ["1 Introduction", "2 Taxonomy", "2.1 Algorithmic Innovation"]:
+        assert tracker.feed(heading)
+    line = "2.1.1 Decoding Algorithm. In this section, we review novel decoding algorithms as shown in"
+    assert tracker.feed(line)
+    assert tracker.section == "2.1.1 Decoding Algorithm"
+    assert tracker.run_in == "In this section, we review novel decoding algorithms as shown in"
+    blocks = _blocks_from_lines(
+        ["2.1.2 Architecture Design. This subsection explores new designs for", "more"], tracker, 8
+    )
+    assert [(b.section, b.text.splitlines()) for b in blocks] == [
+        ("2.1.2 Architecture Design", ["2.1.2 Architecture Design", "This subsection explores new designs for", "more"])
+    ]
+
+
+def test_a_title_wrapped_onto_the_next_line_is_joined_but_not_the_next_heading() -> None:
+    tracker = HeadingTracker()
+    lines = [
+        "1 Introduction",
+        "3.1. Comparative Analysis of Related Models and",
+        "Systems",
+        "Two recent works similar in spirit to Codex are GPT-Neo and GPT-J.",
+        "4 RESULTS",
+        "4.1 QUANTITATIVE RESULTS",
+        "We compare the models in Table 1 on the whole test set.",
+    ]
+    tracker = HeadingTracker()
+    tracker.feed("1 Introduction")
+    tracker.feed("2 Background")
+    tracker.feed("3 Method")
+    blocks = _blocks_from_lines(lines[1:], tracker, 6)
+    assert [b.section for b in blocks] == [
+        "3.1. Comparative Analysis of Related Models and Systems",
+        "4 RESULTS",
+        "4.1 QUANTITATIVE RESULTS",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("label", "issue"),
+    [
+        pytest.param("3.2.1 Scaled Dot-Product Attention", "", id="title"),
+        pytest.param("IV. FMS VS. SVMS", "", id="abbreviation"),
+        pytest.param("6.4 L,_TreeBoost versus K-class LogitBoost and AdaBoost.MH", "", id="dotted-name"),
+        pytest.param("Where these files come from", "", id="markdown-heading-ending-on-a-preposition"),
+        pytest.param("2.1 经验误差与过拟合", "", id="chinese-title"),
+        pytest.param(
+            "3.1.2 Architecture Design. This subsection explores innovative architecture designs tailored for",
+            "a sentence follows the title",
+            id="run-in-sentence",
+        ),
+        pytest.param("3.4. Comparative Analysis of Related Models and", "ends on 'and': cut off", id="wrapped"),
+        pytest.param("2.1 我们发现，模型更好", "Chinese sentence punctuation in a heading", id="chinese-sentence"),
+        pytest.param("3 " + "word " * 20, "too long for a heading: a sentence or a paragraph", id="paragraph"),
+    ],
+)
+def test_heading_issue_tells_a_title_from_a_cut_off_sentence(label: str, issue: str) -> None:
+    assert heading_issue(label).startswith(issue) if issue else heading_issue(label) == ""
+
+
+@pytest.mark.parametrize(
+    ("label", "repaired"),
+    [
+        pytest.param("3.1 Results", "3.1 Results", id="sound"),
+        pytest.param(
+            "3.1.2 Architecture Design. This subsection explores innovative architecture designs tailored for",
+            "3.1.2 Architecture Design",
+            id="run-in",
+        ),
+        pytest.param("Appendix A.4 Comparison of BERT, ELMo ,and", "Appendix A.4 Comparison of BERT, ELMo", id="cut"),
+        pytest.param(
+            "we then trained the model for three more days. and it became much better at it", None, id="sentence"
+        ),
+    ],
+)
+def test_repair_heading_keeps_the_title_or_gives_up(label: str, repaired: str | None) -> None:
+    assert repair_heading(label) == repaired
+
+
+def test_learners_documents_never_get_a_sentence_as_a_section_at_ingest(tmp_path: Path) -> None:
+    """The check `tutor audit` runs on the readings runs on a learner's document when it is indexed."""
+    md = tmp_path / "notes.md"
+    md.write_text(
+        "# 1 Setup\nWe install it.\n"
+        "## 2 Results. We found that the model is better than the baseline on every task\nIt was.\n"
+        "## we then trained the model for three more days. and it became much better at it\nMore text.\n",
+        encoding="utf-8",
+    )
+    loaded = load_file(md, "md", 0.85)
+    source = Source("user-notes-1", "user-notes-1", "notes", md, "md", "user", "", "")
+    checked = checked_headings(source, loaded)
+    assert [b.section for b in checked.blocks] == ["1 Setup", "2 Results", "2 Results"]
+    assert checked.warnings == ["2 section label(s) read as sentences and were cut to their title"]
+    reading = Source("he2015-resnet", "he2015-resnet", "ResNet", md, "md", "paper", "", "en")
+    assert checked_headings(reading, loaded) is loaded  # the readings' headings are what `tutor audit` checks
+
+
+def test_pdf_run_in_heading_becomes_its_title(tmp_path: Path) -> None:
+    pdf = paper_pdf(
+        tmp_path / "survey.pdf",
+        "A Survey of Serving",
+        [
+            ("1 Introduction", LOREM * 4),
+            ("2 Taxonomy", LOREM * 4),
+            ("2.1 Model Compression. Here we delve into ways to make the model smaller and faster.", LOREM * 4),
+        ],
+    )
+    sections = [b.section for b in load_file(pdf, "pdf", 0.85).blocks]
+    assert sections[-1] == "2.1 Model Compression"

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
 import pytest
 from conftest import READINGS_RAW, REPO
 
 from tutor.errors import DocumentError
 from tutor.library import match_reading
-from tutor.loaders import load_file
+from tutor.loaders import heading_issue, heading_title, load_file
 from tutor.ocr import PageOcr
 from tutor.readings import ReadingList
 
@@ -32,6 +37,11 @@ def ocr(tmp_path_factory: pytest.TempPathFactory) -> PageOcr:
         pytest.param("rendle2010-fm.pdf", "III.A Factorization Machine Model", 2, id="roman-numerals"),
         pytest.param("graves2014-ntm.pdf", "3.3.1 Focusing by Content", 8, id="ntm"),
         pytest.param("miao2023-llm-serving-survey.pdf", "3.2 System Optimization", 11, id="survey"),
+        pytest.param("miao2023-llm-serving-survey.pdf", "3.1.2 Architecture Design", 8, id="survey-run-in"),
+        pytest.param("miao2023-llm-serving-survey.pdf", "3.1.3 Model Compression", 10, id="survey-compression"),
+        pytest.param("miao2023-llm-serving-survey.pdf", "3.2.3 Memory Management", 13, id="survey-memory"),
+        pytest.param("chen2021-codex.pdf", "3.4. Comparative Analysis of Related Models and Systems", 6, id="wrapped"),
+        pytest.param("devlin2018-bert.pdf", "Appendix A.4 Comparison of BERT, ELMo ,and OpenAI GPT", 14, id="appendix"),
     ],
 )
 def test_sections_and_pages_match_the_real_papers(name: str, section: str, page: int) -> None:
@@ -40,6 +50,63 @@ def test_sections_and_pages_match_the_real_papers(name: str, section: str, page:
     for block in loaded.blocks:
         starts.setdefault(block.section, block.page)
     assert starts[section] == page
+
+
+def _outline(path: Path) -> list[tuple[str, int]]:
+    """The PDF's own table of contents (its bookmarks): title and 1-based page of every entry."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(path)
+    entries: list[tuple[str, int]] = []
+
+    def walk(items: list[Any]) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                entries.append((item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline)
+    return entries
+
+
+def _title(label: str) -> str:
+    return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", heading_title(label)).casefold()))
+
+
+@pytest.mark.parametrize("path", sorted(READINGS_RAW.glob("*.pdf")) if READINGS_RAW.is_dir() else [], ids=str)
+def test_sections_come_out_as_in_the_table_of_contents(path: Path) -> None:
+    """Every entry of a PDF's own table of contents is a heading tutor extracts, starting on that page (or the
+    one before, where a heading sits at the foot of a page); the bookmarks give titles without numbers too."""
+    entries = _outline(path)
+    if not entries:
+        pytest.skip("no table of contents in this PDF")
+    starts: dict[str, set[int]] = {}
+    for block in load_file(path, "pdf", 0.85).blocks:
+        starts.setdefault(_title(block.section), set()).add(block.page)
+    missing = []
+    for title, page in entries:
+        if title == "Abstract" and "abstract" not in starts:
+            continue  # an abstract printed without the word "Abstract" (ACM) has no heading to find
+        pages = starts.get(_title(title), set())
+        if page not in pages and page - 1 not in pages:
+            missing.append(f"{title} (p. {page}): found on {sorted(pages) or 'no page'}")
+    assert not missing, "\n".join(missing)
+
+
+def test_no_heading_of_a_real_reading_is_a_cut_off_sentence(ocr: PageOcr) -> None:
+    """The survey printed "3.1.2 Architecture Design. This subsection explores…": headings are titles only."""
+    cut = []
+    for path in sorted(READINGS_RAW.iterdir()):
+        if path.suffix not in (".pdf", ".md", ".rst") or path.name == "SOURCES.md":
+            continue
+        if path.name == "friedman2001-gbm.pdf" and not ocr.available:
+            continue
+        fmt = {".pdf": "pdf", ".md": "md", ".rst": "rst"}[path.suffix]
+        for section in {b.section for b in load_file(path, fmt, 0.85, ocr=ocr).blocks}:
+            if issue := heading_issue(section):
+                cut.append(f"{path.name}: {section!r} ({issue})")
+    assert not cut, "\n".join(cut)
 
 
 @pytest.mark.slow

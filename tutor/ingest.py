@@ -22,7 +22,7 @@ from tutor.lang.quotable import quotable
 from tutor.lang.script import CJK
 from tutor.lang.sentences import split_sentences
 from tutor.library import drop_backups, list_library, own_title
-from tutor.loaders import Block, LoadedDocument, load_file
+from tutor.loaders import Block, LoadedDocument, load_file, sound_headings
 from tutor.notes import NoteFile, find_note_files, level_of_heading
 from tutor.ocr import fingerprint as ocr_fingerprint
 from tutor.ocr import ocr_for_source
@@ -30,7 +30,7 @@ from tutor.readings import ReadingList
 from tutor.roles import NEVER_QUOTED, classify
 from tutor.store import ManifestEntry, Store, chunk_text, version_of
 
-SPLITTER_VERSION = "5"  # bump when splitting changes, so every document is re-chunked
+SPLITTER_VERSION = "6"  # bump when splitting changes, so every document is re-chunked
 _BATCH = 64
 _MIN_CHUNK_CHARS = 30
 
@@ -147,6 +147,18 @@ def chunk_blocks(blocks: list[Block], chunk_size: int, overlap: int) -> Iterator
                 yield block, piece
 
 
+def checked_headings(source: Source, loaded: LoadedDocument) -> LoadedDocument:
+    """A learner's document with every section label a heading (`tutor.loaders.heading_issue`, the check
+    `tutor audit` runs on the readings): a cut-off sentence never becomes a section name in a citation."""
+    if source.kind != "user":
+        return loaded
+    blocks, changed = sound_headings(loaded.blocks)
+    if not changed:
+        return loaded
+    note = f"{changed} section label(s) read as sentences and were cut to their title"
+    return LoadedDocument(blocks, loaded.pages, [*loaded.warnings, note])
+
+
 def make_chunks(source: Source, loaded: LoadedDocument, doc_hash: str, settings: Settings) -> list[Chunk]:
     """Passages (with a header line naming the document and section), then the quotable sentences in them.
 
@@ -235,6 +247,7 @@ def _ingest_one(settings: Settings, store: Store, source: Source, reporter: Repo
         loaded = load_file(
             source.path, source.fmt, settings.ingest.min_text_quality, ocr=ocr_for_source(settings, source, reporter)
         )
+        loaded = checked_headings(source, loaded)
         chunks = make_chunks(source, loaded, doc_hash, settings)
         if not chunks:
             raise DocumentError(f"{source.path.name}: no text to index.")

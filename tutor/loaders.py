@@ -4,13 +4,18 @@ Papers rarely mark their structure, so PDF headings are recognised from numbered
 ("3.2.1 Scaled Dot-Product Attention", "III. FACTORIZATION MACHINES", "2.1. Functional
 Correctness") and accepted only when the numbering moves forward plausibly; that rejects
 reference entries ("2018. Contextual string…") and numbered lists inside the text.
+
+A heading is the numbered title only. Run-in headings ("3.1.3 Model Compression. Here, we delve…", as
+ACM papers print their sub-subsections) give their title and leave the sentence to the body, and a title
+wrapped onto a second line ("3.4. Comparative Analysis of Related Models and" / "Systems") is joined.
+`heading_issue` is the one test of whether a label reads as a heading; ingest and `tutor audit` use it too.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,7 +53,7 @@ class LoadedDocument:
 
 # ------------------------------------------------------------------------------------------ headings
 
-_ARABIC = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})(\.?)\s+([A-Z][^\n]{1,90})$")
+_ARABIC = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})(\.?)\s+([A-Z][^\n]*)$")
 _ROMAN = re.compile(r"^([IVX]{1,5})\.\s+([A-Z][^\n]{2,90})$")
 _LETTER = re.compile(r"^([A-H])\.\s+([A-Z][^\n]{2,90})$")
 # After the references: "A Additional Details for BERT", "A.1 Illustration…", "B. Object Detection…", "Appendix C".
@@ -103,7 +108,109 @@ def _looks_like_title(title: str) -> bool:
     if not 1 <= len(words) <= 12 or title.endswith((".", ",", ";")):
         return False
     letters = sum(c.isalpha() for c in title)
-    return letters >= 0.6 * len(title.replace(" ", "")) and "et al" not in title
+    return letters >= 0.6 * len(title.replace(" ", "")) and "et al" not in title and not _sentence_issue(title)
+
+
+# Words a title does not end on: a title that does was cut off at a line break ("… tailored for").
+_DANGLING = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"}
+_SMALL_WORDS = _DANGLING | {"vs", "vs.", "via", "versus", "is", "are", "can", "do", "does"}
+# A full stop that ends a sentence, not an abbreviation ("FMs vs. SVMs", "AdaBoost.MH", "e.g. BERT").
+_SENTENCE_STOP = re.compile(r"(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)(?<!\bfig)(?<!\bno)\.\s+(?=\S)", re.I)
+_NUMBERING = re.compile(
+    r"^(?:Appendix\s+)?(?:§\s*)?(?:\d{1,2}(?:\.\d{1,2}){0,3}|[IVX]{1,5}(?:\.[A-H])?|[A-H](?:\.\d{1,2}){0,3})\.?\s+"
+)
+
+
+def heading_title(label: str) -> str:
+    """A section label without its numbering: "3.1.3 Model Compression" → "Model Compression"."""
+    return _NUMBERING.sub("", label.strip(), count=1)
+
+
+def _sentence_issue(title: str) -> str:
+    """Why a title (numbering removed) reads as a sentence or a paragraph rather than a title ("" if not)."""
+    if len(title) > 100 or len(title.split()) > 14:
+        return "too long for a heading: a sentence or a paragraph"
+    if _CN_SENTENCE.search(title):
+        return "Chinese sentence punctuation in a heading"
+    stop = _SENTENCE_STOP.search(title)
+    if stop and len(title[stop.end() :].split()) >= 5 and len(title.split()) > 8:
+        return "a sentence follows the title"
+    if title.endswith((",", ";")):
+        return "ends mid-sentence"
+    return ""
+
+
+def heading_issue(label: str) -> str:
+    """Why a section label is not a heading but a cut-off sentence ("" when it reads as a heading).
+
+    A heading is a title: no sentence after it ("Architecture Design. This subsection explores…"), not a
+    numbered title cut off at a line break ("… Related Models and"), not a clause (a comma or semicolon at its
+    end), not a paragraph (more than 14 words or 100 characters). Chinese labels must be free of sentence
+    punctuation.
+    """
+    label = " ".join(label.split())
+    title = heading_title(label)
+    if not title:
+        return ""
+    if issue := _sentence_issue(title) or ("too long for a heading" if len(label) > 100 else ""):
+        return issue
+    last = title.split()[-1]
+    numbered = title != label  # a title a PDF line gave; a Markdown "Where these files come from" is whole
+    if numbered and len(title.split()) > 1 and last.lower().lstrip(",") in _DANGLING:
+        return f"ends on {last!r}: cut off"
+    return ""
+
+
+def repair_heading(label: str) -> str | None:
+    """A label that reads as a heading, as it is; a run-in heading cut to its numbered title
+    ("3.1.2 Architecture Design. This subsection explores…" → "3.1.2 Architecture Design"); a title cut off
+    at a line break without its dangling words ("… Related Models and" → "… Related Models"); None when no
+    title can be told from the sentence."""
+    if not heading_issue(label):
+        return label
+    label = " ".join(label.split())
+    title = heading_title(label)
+    number = label[: len(label) - len(title)]
+    if _sentence_issue(title):
+        head, _ = _run_in(title)
+        return f"{number}{head}" if head else None
+    words = title.split()
+    while len(words) > 1 and words[-1].lower().lstrip(",") in _DANGLING:
+        words.pop()
+    return f"{number}{' '.join(words).rstrip(' ,;')}"
+
+
+def _run_in(title: str) -> tuple[str, str]:
+    """ "Model Compression. Here, we delve…" → ("Model Compression", "Here, we delve…"): a run-in heading's
+    title and the sentence after it on the same line; ("", "") when the line is not one."""
+    stop = _SENTENCE_STOP.search(title)
+    if not stop or not re.match(r"[A-Z(“\"]", title[stop.end() :]) or len(title[stop.end() :].split()) < 2:
+        return "", ""
+    head = title[: stop.start()].strip()
+    words = head.split()
+    title_case = all(w[0].isupper() or w[0].isdigit() or w.lower() in _SMALL_WORDS for w in words)
+    if not (1 <= len(words) <= 7 and title_case and _looks_like_title(head)) or re.search(r"[!?:;]", head):
+        return "", ""
+    return head, title[stop.end() :].strip()
+
+
+def sound_headings(blocks: list[Block]) -> tuple[list[Block], int]:
+    """The blocks with every section label a heading: a run-in or cut-off label repaired to its title, a
+    label that is only a sentence replaced by the section before it. Returns the blocks and how many
+    labels changed."""
+    changed = 0
+    out: list[Block] = []
+    previous = ""
+    for block in blocks:
+        label = repair_heading(block.section) if block.section else block.section
+        if label is None:
+            label = previous
+        if label != block.section:
+            changed += 1
+            block = replace(block, section=label)
+        previous = label
+        out.append(block)
+    return out, changed
 
 
 def _follows(new: tuple[int, ...], cur: tuple[int, ...]) -> bool:
@@ -133,11 +240,13 @@ class HeadingTracker:
         self.appendix: tuple[int, ...] = ()
         self.section = ""
         self.part: Part = "front"
+        self.run_in = ""  # the sentence that followed the title on the last heading's line, if any
 
     def feed(self, line: str) -> bool:
         """Return True (and update `section` and `part`) when the line is a heading."""
         line = line.strip()
-        if len(line) > 100:
+        self.run_in = ""
+        if len(line) > 100 and not _ARABIC.match(line):  # a long line may still be a run-in heading
             return False
         bare = line.lower().rstrip(":.：")
         if bare in _CLOSING or (bare in _OPENING and not self.number and not self.roman):
@@ -161,6 +270,24 @@ class HeadingTracker:
         elif found and self.part == "references":
             self.part = "appendix"  # numbering that goes on after the references: "8. Appendix A: Samples"
         return found
+
+    def continues(self, line: str) -> bool:
+        """Join `line` to the heading just found when the title was wrapped onto it: the title ends on a
+        word no title ends on ("… Related Models and" / "Systems"), or the line is a short title-like
+        fragment ("… on Different" / "Tasks"). Returns True when joined."""
+        line = " ".join(line.split())
+        words = line.split()
+        if self.run_in or not words or not self.section or line.endswith((".", ",", ";", ":")):
+            return False
+        if words[0][0].isdigit() or "://" in line or any(p.match(line) for p in (_ROMAN, _LETTER, _APPENDIX)):
+            return False  # the next heading, a footnote or a link: not the rest of this title
+        cut = bool(heading_issue(self.section))
+        short = len(words) <= 3 and (words[0][0].isupper() or words[0][0].isdigit())
+        joined = f"{self.section} {line}"
+        if not (cut or short) or len(joined) > 100 or heading_issue(joined) or not _looks_like_title(line):
+            return False
+        self.section = joined
+        return True
 
     def _appendix_heading(self, line: str) -> bool:
         m = _APPENDIX.match(line)
@@ -208,9 +335,16 @@ class HeadingTracker:
                 return True
         if m := _ARABIC.match(line):
             number = tuple(int(p) for p in m.group(1).split("."))
-            if _looks_like_title(m.group(3)) and _follows(number, self.number):
+            title, rest = m.group(3).strip(), ""
+            head, sentence = _run_in(title)  # "3.1.3 Model Compression. Here, we delve…"
+            if head:
+                title, rest = head, sentence
+            elif len(title) > 91 or not _looks_like_title(title):
+                title = ""
+            if title and _follows(number, self.number):
                 self.number = number
-                self.section = f"{m.group(1)}{m.group(2)} {m.group(3).strip()}"  # numbering as printed: "3.1."
+                self.section = f"{m.group(1)}{m.group(2)} {title}"  # numbering as printed: "3.1."
+                self.run_in = rest
                 return True
         if m := _ROMAN.match(line):
             value = _roman(m.group(1))
@@ -389,10 +523,19 @@ def _blocks_from_lines(lines: list[str], tracker: HeadingTracker, page: int, ocr
             blocks.append(Block(section, page, text, part, ocr))
         current.clear()
 
+    joinable = False  # the previous line was a heading whose title may continue on this one
     for line in lines:
+        if joinable and tracker.continues(line):
+            current.append(line)
+            joinable = False
+            continue
         section_before, part_before = tracker.section, tracker.part
-        if tracker.feed(line):
+        joinable = tracker.feed(line)
+        if joinable:
             close(section_before, part_before)
+            if tracker.run_in:  # the heading line is its title; the sentence after it is body text
+                current.extend([line.strip()[: -len(tracker.run_in)].rstrip().rstrip("."), tracker.run_in])
+                continue
         current.append(line)
     close(tracker.section, tracker.part)
     return blocks
