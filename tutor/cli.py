@@ -533,3 +533,4 @@ from tutor.userscli import users  # noqa: E402 -- classroom accounts
 main.add_command(study)
 main.add_command(numbers)
 main.add_command(users)
+main.add_command(__import__("tutor.audit", fromlist=["audit_cmd"]).audit_cmd)  # `tutor audit`: citations checked

@@ -11,9 +11,10 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tutor.errors import ConfigError
+from tutor.lang.numbers import numbers_in
 
 Kind = Literal["what", "why", "how", "compare", "misconception", "systems", "numbers", "history", "where"]
 
@@ -41,10 +42,23 @@ class QA(BaseModel):
     level: Literal["beginner", "intermediate", "expert", "all"] = "all"
     source: Pointer
     more: list[Pointer] = Field(default_factory=list)
+    # Numbers the answer works out rather than quotes (a worked example: "14 GB", "about 70 tokens/s"), as
+    # written in it; `tutor audit` does not look for them on the cited pages.
+    derived: list[str] = Field(default_factory=list)
 
     # Filled in by the loader from the file it came from.
     note: str = ""
     lang: str = ""
+
+    @model_validator(mode="after")
+    def _derived_numbers_are_in_the_answer(self) -> QA:
+        written = " ".join([self.a, self.plain, self.deeper])
+        for entry in self.derived:
+            if not numbers_in(entry):
+                raise ValueError(f"derived entry {entry!r} states no number")
+            if entry not in written:
+                raise ValueError(f"derived entry {entry!r} is not written in a, plain or deeper")
+        return self
 
     @property
     def key(self) -> str:
