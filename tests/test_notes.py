@@ -177,7 +177,7 @@ def test_each_note_is_found_first_by_its_title(settings: Settings, readings: Rea
     tutor = Tutor.from_settings(settings, store, backend="extractive")
     misses = []
     for note in NOTES:
-        found = tutor.retriever.retrieve(note.title, lang=note.lang)
-        if found.topic != note.id:
-            misses.append(f"{note.lang}: {note.title!r} → {found.topic}")
+        found = tutor.selector.select(note.title, lang=note.lang)
+        if found.concept != note.id:
+            misses.append(f"{note.lang}: {note.title!r} → {found.concept}")
     assert not misses, misses

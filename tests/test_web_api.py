@@ -85,7 +85,7 @@ def test_history_makes_a_follow_up(site: Server) -> None:
     status, first = call(site, {"data": ["What does a residual block compute?", "beginner", "auto", []]})
     assert status == 200
     earlier = json.loads(first)[0]
-    status, second = call(site, {"data": ["And why does that help?", "beginner", "auto", [earlier]]})
+    status, second = call(site, {"data": ["And is that overfitting?", "beginner", "auto", [earlier]]})
     assert status == 200
     answer = json.loads(second)[0]
     assert answer["follow_up"] is True and answer["topic"] == earlier["topic"]

@@ -49,12 +49,12 @@ PRECISIONS = Pointer(id=MIAO, section="2.2 GPUs and Other Accelerators", page=4)
 INFERENCE = Pointer(id=MIAO, section="2.3 LLM Inference", page=4)
 SHARED_KV = Pointer(
     id=MIAO,
-    section="3.1.2 Architecture Design. This subsection explores innovative architecture designs tailored for",
+    section="3.1.2 Architecture Design",
     page=9,
 )
-QUANTIZATION = Pointer(id=MIAO, section="3.2 System Optimization", page=11)
-KV_MEMORY = Pointer(id=MIAO, section="3.2 System Optimization", page=13)
-KV_REUSE = Pointer(id=MIAO, section="3.2 System Optimization", page=15)  # one query per new token; online softmax
+QUANTIZATION = Pointer(id=MIAO, section="3.2.1 Low-bit Quantization", page=11)
+KV_MEMORY = Pointer(id=MIAO, section="3.2.3 Memory Management", page=13)
+KV_REUSE = Pointer(id=MIAO, section="3.2.5 Kernel Optimization", page=15)  # one query per new token; online softmax
 INTENSITY = Pointer(id=MIAO, section="4 SOFTWARE FRAMEWORKS", page=17)  # incremental phase: lower intensity
 
 
