@@ -13,7 +13,7 @@ from tutor.select.data import Labelled, load_dir
 
 REPO = Path(__file__).resolve().parent.parent
 WRITTEN = load_dir(REPO / "eval" / "select")
-TEST = load_dir(REPO / "eval" / "test")
+TEST = [item for folder in sorted((REPO / "eval").glob("test*")) for item in load_dir(folder)]
 NOTE_IDS = {n.id for n in find_note_files(REPO / "corpus")}
 PAIR_REFS = {f"{p.note}:{p.id}" for p in load_qa(REPO / "corpus")} | {f"{n}:overview" for n in NOTE_IDS}
 

@@ -6,11 +6,12 @@ Two steps, so the fit is reproducible anywhere:
    ../shared/readings/raw): adds the documents the questions need (eval/docs/), asks each conversation's
    earlier questions, computes every candidate's features and writes them with their labels to
    eval/select/features.npz.
-2. without it: fits the ranker (logistic regression over candidates) and the decision model (multinomial
-   logistic regression over question-level features, on out-of-fold ranker probabilities) on the train split,
-   chooses the regularisation and the verdict threshold on the dev split, and writes tutor/select/weights.json.
+2. without it: fits the ranker (pairwise logistic regression over candidates, then calibrated) and the decision
+   model (multinomial logistic regression over question-level features, on out-of-fold ranker probabilities)
+   on the train split, chooses the regularisation and the decision thresholds on the dev split (the verdict
+   threshold on both), and writes tutor/select/weights.json.
 
-The frozen test split (eval/test/) is never read here.
+The frozen test splits (eval/test*/) are never read here.
 """
 
 from __future__ import annotations
@@ -270,25 +271,39 @@ def _verdicts(
 # What a decision is worth for each right one (rows: the labelled decision; columns: the decision made). A
 # "closest" card still defines the concept and quotes the readings, so it keeps some worth for an answerable
 # question; a confident answer to an off-path question, or a refusal of an answerable one, keeps none.
+# An answer to an answerable question is worth 1 only when the candidate served is a right one; another
+# question's answer served confidently is worth little more than a refusal.
 UTILITY = {
     "answer": {"answer": 1.0, "closest": 0.4, "decline": 0.0},
     "closest": {"answer": 0.3, "closest": 1.0, "decline": 0.2},
     "decline": {"answer": 0.0, "closest": 0.2, "decline": 1.0},
 }
+WRONG_ANSWER = 0.2
 DECLINE_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7)
 ANSWER_GRID = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 
 
 # Missing an off-path question costs more than the other errors (the learner gets a confident answer to a
 # question nobody asked); otherwise each question counts once, as learners ask them.
-DECISION_WEIGHT = {"answer": 1.0, "closest": 1.0, "decline": 3.0}
+DECISION_WEIGHT = {"answer": 1.0, "closest": 1.0, "decline": 2.0}
 
 
-def _utility(said: list[str], truth: list[str]) -> float:
-    """The weighted mean worth of the decisions made."""
+def _utility(said: list[str], truth: list[str], top_right: list[bool]) -> float:
+    """The weighted mean worth of the decisions made (`top_right`: the best candidate is a labelled answer)."""
     weights = [DECISION_WEIGHT[t] for t in truth]
-    worth = [UTILITY[t][s] * w for s, t, w in zip(said, truth, weights, strict=True)]
+    worth = [
+        (WRONG_ANSWER if t == "answer" and s == "answer" and not right else UTILITY[t][s]) * w
+        for s, t, right, w in zip(said, truth, top_right, weights, strict=True)
+    ]
     return float(sum(worth) / sum(weights)) if weights else 0.0
+
+
+def _top_right(t: Tables, probabilities: np.ndarray, questions: np.ndarray) -> list[bool]:
+    out = []
+    for q in questions:
+        rows = np.flatnonzero(t.cand_q == q)
+        out.append(bool(len(rows)) and bool(t.cand_y[rows[np.argmax(probabilities[rows])]]))
+    return out
 
 
 def _decisions(decision: Linear, rows: np.ndarray, decline_at: float, answer_at: float) -> list[str]:
@@ -309,6 +324,7 @@ def fit(t: Tables) -> Models:
     oof = _out_of_fold(t, train, c_rank)
     x_train = _question_rows(t, oof, train)
     x_dev = _question_rows(t, ranker.probability(t.cand_x), dev)
+    dev_right = _top_right(t, ranker.probability(t.cand_x), dev)
     best: tuple[float, float, bool, float, float] | None = None
     decision: Linear | None = None
     for c in C_GRID:
@@ -317,19 +333,21 @@ def fit(t: Tables) -> Models:
             for decline_at in DECLINE_GRID:
                 for answer_at in ANSWER_GRID:
                     said = _decisions(model, x_dev, decline_at, answer_at)
-                    score = _utility(said, list(t.q_decision[dev]))
+                    score = _utility(said, list(t.q_decision[dev]), dev_right)
                     if best is None or score > best[0] + 1e-9:
                         best, decision = (score, c, balanced, decline_at, answer_at), model
     assert decision is not None and best is not None
     thresholds = (best[3], best[4])
-    served = {v: _verdicts(t, ranker, decision, dev, v, thresholds) for v in VERDICT_GRID}
+    # One number, with few yes/no questions in either split: chosen on both (no weight is fitted on it).
+    both = np.concatenate([train, dev])
+    served = {v: _verdicts(t, ranker, decision, both, v, thresholds) for v in VERDICT_GRID}
     verdict = min(VERDICT_GRID, key=lambda v: (served[v][0], -served[v][1], v))
     fitted = {
         "questions": {"train": len(train), "dev": len(dev)},
         "candidates": int(len(t.cand_y)),
         "ranker": {"C": c_rank, "dev_top1": {str(c): round(s, 3) for c, s in scores.items()}},
         "decision": {"C": best[1], "balanced": best[2], "dev_utility": round(best[0], 3)},
-        "verdict": {"dev_wrong_right": {str(v): list(n) for v, n in served.items()}},
+        "verdict": {"wrong_right": {str(v): list(n) for v, n in served.items()}},
     }
     return Models(ranker, decision, verdict, best[3], best[4], fitted)
 
