@@ -88,6 +88,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX questions_by_learner ON questions(learner_id);
         """,
     ),
+    (
+        "the placement check: the last stage found known ('' when skipped or none)",
+        """
+        CREATE TABLE placements (
+            learner_id INTEGER PRIMARY KEY REFERENCES learners(id) ON DELETE CASCADE,
+            stage TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -121,6 +131,14 @@ class Question:
     question: str
     concept: str
     covered: bool
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The placement check, taken or skipped: the last stage of the path it found known ('' for none)."""
+
+    stage: str
     created_at: str
 
 
@@ -173,6 +191,8 @@ class Repository(Protocol):
     def sections_read(self, learner: int) -> list[tuple[str, str, str]]: ...
     def add_question(self, learner: int, question: Question) -> None: ...
     def questions(self, learner: int) -> list[Question]: ...
+    def placement(self, learner: int) -> Placement | None: ...
+    def set_placement(self, learner: int, placement: Placement) -> None: ...
     def replace_record(
         self,
         learner: int,
@@ -181,6 +201,7 @@ class Repository(Protocol):
         exposures: list[tuple[str, str]],
         sections: list[tuple[str, str, str]],
         questions: list[Question],
+        placement: Placement | None = None,
     ) -> None: ...
     def count_attempts(self, learner: int | None = None) -> int: ...
     def class_rows(self) -> list[ClassRow]: ...
@@ -451,6 +472,22 @@ class SqliteRepository:
             ).fetchall()
         return [Question(r[0], r[1], bool(r[2]), r[3]) for r in rows]
 
+    # -------------------------------------------------------------------------------- placement
+
+    def placement(self, learner: int) -> Placement | None:
+        with self._connect() as conn:
+            row = conn.execute("SELECT stage, created_at FROM placements WHERE learner_id = ?", (learner,)).fetchone()
+        return Placement(row[0], row[1]) if row else None
+
+    def set_placement(self, learner: int, placement: Placement) -> None:
+        """Taking the check again replaces the earlier result."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO placements (learner_id, stage, created_at) VALUES (?, ?, ?) ON CONFLICT(learner_id) "
+                "DO UPDATE SET stage = excluded.stage, created_at = excluded.created_at",
+                (learner, placement.stage, placement.created_at),
+            )
+
     # -------------------------------------------------------------------------------- the whole class
 
     def class_rows(self) -> list[ClassRow]:
@@ -489,11 +526,17 @@ class SqliteRepository:
         exposures: list[tuple[str, str]],
         sections: list[tuple[str, str, str]],
         questions: list[Question],
+        placement: Placement | None = None,
     ) -> None:
         """Swap a learner's whole record in one transaction (reset is the empty record; import a merged one)."""
         with self._write() as conn:
-            for table in ("attempts", "concept_state", "exposures", "sections_read", "questions"):
+            for table in ("attempts", "concept_state", "exposures", "sections_read", "questions", "placements"):
                 conn.execute(f"DELETE FROM {table} WHERE learner_id = ?", (learner,))  # table names are fixed above
+            if placement is not None:
+                conn.execute(
+                    "INSERT INTO placements (learner_id, stage, created_at) VALUES (?, ?, ?)",
+                    (learner, placement.stage, placement.created_at),
+                )
             conn.executemany(
                 "INSERT INTO questions (learner_id, question, concept, covered, created_at) VALUES (?, ?, ?, ?, ?)",
                 [(learner, q.question, q.concept, int(q.covered), q.created_at) for q in questions],

@@ -44,6 +44,7 @@ class McqItem(_Data):
     explain: str = Field(min_length=5)
     why_wrong: dict[str, str]
     source: Source
+    placement: bool = False  # one of the few items of the placement check (tutor/study/placement.py)
 
     @field_validator("choices")
     @classmethod
@@ -108,6 +109,9 @@ class OpenItem(_Data):
 
 class PracticeFile(_Data):
     note: str = Field(pattern=r"^note-[a-z0-9-]+$")
+    # false for a note about using the tutor itself: its items are asked only when chosen, never proposed as
+    # "next", never in the placement check, and not counted as progress along the path.
+    quiz: bool = True
     mcq: list[McqItem] = []
     open: list[OpenItem] = []
 
@@ -130,6 +134,7 @@ class Item:
     concept: str  # the note id, e.g. note-residual-connections
     lang: str
     body: McqItem | OpenItem
+    quiz: bool = True  # false for items about using the tutor (see PracticeFile.quiz)
 
     @property
     def kind(self) -> Literal["mcq", "open"]:
@@ -146,6 +151,10 @@ class Item:
     @property
     def source(self) -> Source:
         return self.body.source
+
+    @property
+    def placement(self) -> bool:
+        return isinstance(self.body, McqItem) and self.body.placement and self.quiz
 
 
 def item_id(note_id: str, lang: str, local_id: str) -> str:
@@ -165,7 +174,7 @@ def load_practice_file(path: Path, lang: str, readings: ReadingList | None = Non
     if parsed.note.removeprefix("note-") != path.stem:
         raise ConfigError(f"{path}: note = {parsed.note!r} but the file is named {path.stem}.toml; they must agree.")
     bodies: list[McqItem | OpenItem] = [*parsed.mcq, *parsed.open]
-    items = [Item(item_id(parsed.note, lang, b.id), parsed.note, lang, b) for b in bodies]
+    items = [Item(item_id(parsed.note, lang, b.id), parsed.note, lang, b, parsed.quiz) for b in bodies]
     if readings is not None:
         for item in items:
             src = item.source.id
@@ -196,6 +205,10 @@ class ItemBank:
     def for_concept(self, concept: str, lang: str | None = None) -> list[Item]:
         found = self.by_concept.get(concept, [])
         return [i for i in found if lang is None or i.lang == lang]
+
+    def quiz(self, concept: str) -> bool:
+        """The concept has items that are about the subject (not about using the tutor)."""
+        return any(i.quiz for i in self.by_concept.get(concept, []))
 
 
 def practice_files(corpus_dir: Path) -> list[tuple[Path, str]]:

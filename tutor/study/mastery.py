@@ -17,18 +17,21 @@ from tutor.notes import Notes
 from tutor.readings import ReadingList
 
 MASTERED = 0.8  # mastery at which a concept counts as mastered (three right answers in a row from scratch)
+PLACED = 0.85  # the starting mastery of a concept the placement check found known: mastered, until answers say not
 DECAY = 0.7  # each older attempt weighs 0.7 times the next newer one
 
 
-def mastery_from(scores_newest_first: list[float]) -> float:
-    """Recency-weighted mean of scores, starting from a prior of 0 that fades like an old attempt.
+def mastery_from(scores_newest_first: list[float], prior: float = 0.0) -> float:
+    """Recency-weighted mean of scores, starting from a prior (0, or PLACED after placement) that fades like an
+    old attempt.
 
-    1 right → 0.59, 2 → 0.78, 3 → 0.86; a wrong answer after three right ones → 0.55.
+    From 0: 1 right → 0.59, 2 → 0.78, 3 → 0.86; a wrong answer after three right ones → 0.55. From PLACED: one
+    wrong answer → 0.35, so the learner's own answers soon outweigh the placement.
     """
     weights = [DECAY**i for i in range(len(scores_newest_first))]
-    prior = DECAY ** len(scores_newest_first)
-    total = sum(w * s for w, s in zip(weights, scores_newest_first, strict=True))
-    return round(total / (sum(weights) + prior), 4)
+    fading = DECAY ** len(scores_newest_first)
+    total = sum(w * s for w, s in zip(weights, scores_newest_first, strict=True)) + fading * prior
+    return round(total / (sum(weights) + fading), 4)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -21,11 +21,12 @@ from tutor.echo import shown
 from tutor.glossary import Glossary, load_glossary
 from tutor.notes import load_notes
 from tutor.readings import ReadingList, load_reading_list
-from tutor.study.db import RECENT, Attempt, ConceptState, Question, Repository, open_repository
+from tutor.study.db import RECENT, Attempt, ConceptState, Placement, Question, Repository, open_repository
 from tutor.study.errors import StudyError
 from tutor.study.grading import Embedder, Grade, Grader
 from tutor.study.items import LEVEL_RANK, Item, ItemBank, McqItem, Source, load_items
-from tutor.study.mastery import MASTERED, Concept, ConceptPath, build_path, mastery_from
+from tutor.study.mastery import MASTERED, PLACED, Concept, ConceptPath, build_path, mastery_from
+from tutor.study.placement import PlacementResult, place, placed_concepts, placement_items
 from tutor.study.schedule import iso, now_utc, parse_iso, review
 
 EXPORT_FORMAT = "tutor-study-record"
@@ -90,10 +91,22 @@ class ConceptProgress:
     attempts: int
     exposures: int
     has_items: bool
+    quiz: bool = True  # false for the note about using the tutor: not counted as progress
+    review_first: tuple[str, ...] = ()  # prerequisites (with items) not mastered yet: advice, never a lock
+    placed: bool = False  # started as known after the placement check
 
     @property
     def mastered(self) -> bool:
         return self.mastery >= MASTERED
+
+    @property
+    def advice(self) -> Literal["mastered", "due", "ready", "review_first"]:
+        """One word on what to do: any concept can be practised whatever this says."""
+        if self.due:
+            return "due"
+        if self.mastered:
+            return "mastered"
+        return "ready" if not self.review_first else "review_first"
 
 
 @dataclass(frozen=True)
@@ -105,6 +118,7 @@ class StageProgress:
     total: int
     sections_read: int
     sections_total: int
+    mean_mastery: float = 0.0  # over the stage's concepts: moves with every answer, unlike the mastered count
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,8 @@ class Progress:
     stages: list[StageProgress]
     concepts: list[ConceptProgress]
     read: set[tuple[str, str]] = field(default_factory=set)
+
+    current_stage: str = ""  # the stage of the concept to practise next; '' before any answer or placement
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -155,6 +171,12 @@ class _ExportedQuestion(BaseModel):
     at: datetime
 
 
+class _ExportedPlacement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    stage: str
+    at: datetime
+
+
 class ExportedRecord(BaseModel):
     """The JSON a learner downloads and imports elsewhere."""
 
@@ -167,6 +189,7 @@ class ExportedRecord(BaseModel):
     exposures: list[_ExportedExposure] = []
     sections_read: list[_ExportedSection] = []
     questions: list[_ExportedQuestion] = []
+    placement: _ExportedPlacement | None = None
 
 
 # ------------------------------------------------------------------------------------------ service
@@ -263,9 +286,18 @@ class StudyService:
         due = [
             s
             for s in states.values()
-            if s.concept in self.path.by_id and self.bank.for_concept(s.concept) and parse_iso(s.due) <= now
+            if s.concept in self.path.by_id and self.bank.quiz(s.concept) and parse_iso(s.due) <= now
         ]
         return sorted(due, key=lambda s: s.due)
+
+    def _placed(self, lid: int | None) -> frozenset[str]:
+        placement = self.repo.placement(lid) if lid is not None else None
+        return placed_concepts(self.path, self.bank, placement.stage) if placement and placement.stage else frozenset()
+
+    def _mastery(self, lid: int | None, states: dict[str, ConceptState]) -> dict[str, float]:
+        """Mastery per concept: from the answers where there are any, else the placement's starting value."""
+        mastery = dict.fromkeys(self._placed(lid), PLACED)
+        return mastery | {c: s.mastery for c, s in states.items()}
 
     def next(self, learner: str, concept: str | None = None, lang: str = "en") -> NextItem:
         """Due reviews first, then the earliest ready concept on the path (or the one asked for)."""
@@ -280,7 +312,7 @@ class StudyService:
         now = self.clock()
         states = self.repo.concept_states(lid)
         due = self._due(states, now)
-        mastery = {c: s.mastery for c, s in states.items()}
+        mastery = self._mastery(lid, states)
         reason: Literal["review", "new", "chosen", "ahead"]
         if concept:
             chosen = self._concept(concept)
@@ -290,7 +322,7 @@ class StudyService:
         elif due:
             chosen, reason = self.path.by_id[due[0].concept], "review"
         else:
-            practicable = [c for c in self.path.concepts if self.bank.for_concept(c.id)]
+            practicable = [c for c in self.path.concepts if self.bank.quiz(c.id)]
             waiting = [c for c in practicable if mastery.get(c.id, 0.0) < MASTERED]
             if waiting:
                 chosen, reason = waiting[0], "new"
@@ -346,7 +378,7 @@ class StudyService:
         missing = [
             self.path.by_id[p].title(lang)
             for p in concept.prerequisites
-            if mastery.get(p, 0.0) < MASTERED and self.bank.for_concept(p)
+            if mastery.get(p, 0.0) < MASTERED and self.bank.quiz(p)
         ]
         joined_known = ("、".join(known) if zh else _and(known)) if known else ""
         m = mastery.get(concept.id, 0.0)
@@ -394,10 +426,12 @@ class StudyService:
         stored = self.grader.check_answer(item, answer)
         attempt = Attempt(item.id, item.concept, item.kind, stored, grade.correct, grade.score, iso(now))
 
+        prior = PLACED if item.concept in self._placed(lid) else 0.0
+
         def update(scores: list[float], previous: ConceptState | None) -> ConceptState:
             card = review(previous.card if previous else None, item.concept, grade.correct, grade.score, now)
             count = (previous.attempts if previous else 0) + 1
-            return ConceptState(item.concept, mastery_from(scores), count, card.to_json(), iso(card.due))
+            return ConceptState(item.concept, mastery_from(scores, prior), count, card.to_json(), iso(card.due))
 
         state = self.repo.record_attempt(lid, attempt, update)
         return AnswerResult(grade, item.concept, state.mastery, state.due)
@@ -411,11 +445,12 @@ class StudyService:
         states = self.repo.concept_states(lid) if lid is not None else {}
         exposures = Counter(c for c, _ in self.repo.exposures(lid)) if lid is not None else Counter()
         read = {(r, s) for r, s, _ in self.repo.sections_read(lid)} if lid is not None else set()
-        mastery = {c: s.mastery for c, s in states.items()}
+        mastery = self._mastery(lid, states)
+        placed = self._placed(lid)
         concepts: list[ConceptProgress] = []
         for c in self.path.concepts:
             state = states.get(c.id)
-            gating = [p for p in c.prerequisites if self.bank.for_concept(p)]
+            gating = [p for p in c.prerequisites if self.bank.quiz(p)]
             concepts.append(
                 ConceptProgress(
                     id=c.id,
@@ -428,11 +463,14 @@ class StudyService:
                     attempts=state.attempts if state else 0,
                     exposures=exposures.get(c.id, 0),
                     has_items=bool(self.bank.for_concept(c.id)),
+                    quiz=self.bank.quiz(c.id),
+                    review_first=tuple(p for p in gating if mastery.get(p, 0.0) < MASTERED),
+                    placed=c.id in placed,
                 )
             )
         stages: list[StageProgress] = []
         for stage in self.readings.ordered_stages():
-            in_stage = [c for c in concepts if c.stage == stage.id]
+            in_stage = [c for c in concepts if c.stage == stage.id and c.quiz]
             sections = [(r.id, s.name) for r in self.readings.in_stage(stage.id) for s in r.sections]
             stages.append(
                 StageProgress(
@@ -443,9 +481,42 @@ class StudyService:
                     total=len(in_stage),
                     sections_read=sum(s in read for s in sections),
                     sections_total=len(sections),
+                    mean_mastery=sum(c.mastery for c in in_stage) / len(in_stage) if in_stage else 0.0,
                 )
             )
-        return Progress(self.check_learner(learner), stages, concepts, read)
+        started = bool(states) or bool(placed)
+        waiting = next((c for c in concepts if c.quiz and c.has_items and not c.mastered), None)
+        current = waiting.stage if started and waiting else ""
+        return Progress(self.check_learner(learner), stages, concepts, read, current)
+
+    # -------------------------------------------------------------------------------- placement
+
+    def placement_items(self, lang: str = "en") -> list[Item]:
+        """The placement check's items in `lang`, in path order (about eight, across the stages)."""
+        return placement_items(self.bank, self.path, lang)
+
+    def placement(self, learner: str) -> Placement | None:
+        """The learner's placement, taken or skipped; None when it was never offered an answer."""
+        lid = self._lookup(learner)
+        return self.repo.placement(lid) if lid is not None else None
+
+    def place(self, learner: str, answers: dict[str, str], lang: str = "en") -> PlacementResult:
+        """Grade the placement answers and store where the learner starts (answers are not practice attempts:
+        they set the starting mastery, and schedule no reviews)."""
+        items = self.placement_items(lang)
+        known = {i.id for i in items}
+        if unknown := sorted(set(answers) - known):
+            raise StudyError(f"{', '.join(unknown)} is not a placement item; get them from the placement check.")
+        result = place(self.path, self.bank, self.grader, items, answers)
+        lid = self._learner(learner, create=True)
+        self.repo.set_placement(lid, Placement(result.stage, iso(self.clock())))
+        return result
+
+    def skip_placement(self, learner: str) -> None:
+        """Start from the beginning of the path; the check is not offered again (reset offers it again)."""
+        lid = self._learner(learner, create=True)
+        if self.repo.placement(lid) is None:
+            self.repo.set_placement(lid, Placement("", iso(self.clock())))
 
     def record_exposure(self, learner: str, concept: str) -> None:
         """A question asked in the chat about `concept`: counted as exposure, never as mastery."""
@@ -502,7 +573,11 @@ class StudyService:
                 {"question": q.question, "concept": q.concept, "covered": q.covered, "at": q.created_at}
                 for q in self.repo.questions(lid)
             ],
-        }
+        } | self._exported_placement(lid)
+
+    def _exported_placement(self, lid: int) -> dict[str, Any]:
+        placement = self.repo.placement(lid)
+        return {"placement": {"stage": placement.stage, "at": placement.created_at}} if placement else {}
 
     def import_record(self, data: str | dict[str, Any], learner: str | None = None) -> str:
         """Merge an exported record into `learner` (default: the name in the file); importing twice changes nothing.
@@ -535,19 +610,25 @@ class StudyService:
         for q in record.questions:
             at = _utc(q.at)
             questions.setdefault((q.question, at), Question(q.question, q.concept, q.covered, at))
+        placement = self.repo.placement(lid)
+        if placement is None and record.placement is not None:
+            placement = Placement(record.placement.stage, _utc(record.placement.at))
+        placed = placed_concepts(self.path, self.bank, placement.stage) if placement and placement.stage else set()
         self.repo.replace_record(
             lid,
             merged,
-            replay(merged),
+            replay(merged, placed),
             exposures,
             [(r, s, at) for (r, s), at in sections.items()],
             sorted(questions.values(), key=lambda q: q.created_at),
+            placement,
         )
         return name
 
 
-def replay(attempts: list[Attempt]) -> list[ConceptState]:
-    """Mastery and review schedule per concept, recomputed from attempts in time order."""
+def replay(attempts: list[Attempt], placed: Collection[str] = ()) -> list[ConceptState]:
+    """Mastery and review schedule per concept, recomputed from attempts in time order (`placed`: the concepts
+    the placement check started as known)."""
     by_concept: dict[str, list[Attempt]] = {}
     for a in attempts:
         by_concept.setdefault(a.concept, []).append(a)
@@ -559,7 +640,8 @@ def replay(attempts: list[Attempt]) -> list[ConceptState]:
         assert card_json is not None
         scores = [a.score for a in reversed(rows)][:RECENT]
         due = parse_iso(json.loads(card_json)["due"])
-        states.append(ConceptState(concept, mastery_from(scores), len(rows), card_json, iso(due)))
+        prior = PLACED if concept in placed else 0.0
+        states.append(ConceptState(concept, mastery_from(scores, prior), len(rows), card_json, iso(due)))
     return states
 
 
