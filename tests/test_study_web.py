@@ -199,7 +199,7 @@ def test_study_tab_answer_feedback_page_link_and_reload(browser: object, study_s
     response = page.request.get(study_site.url + href.split("#")[0])
     assert response.status == 200 and response.body().startswith(b"%PDF")
     node = page.locator("#study-progress [data-concept='note-residual-connections']")
-    assert "1 answers" in node.get_attribute("title")
+    assert "1 answer" in node.get_attribute("title")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "study-tab.png"))
 
@@ -207,7 +207,7 @@ def test_study_tab_answer_feedback_page_link_and_reload(browser: object, study_s
     assert open_study(page, study_site.url) == learner, "the browser keeps its learner id"
     node = page.locator("#study-progress [data-concept='note-residual-connections']")
     node.wait_for(timeout=30000)
-    assert "1 answers" in node.get_attribute("title"), "progress is still there after a reload"
+    assert "1 answer" in node.get_attribute("title"), "progress is still there after a reload"
     page.close()
 
 

@@ -253,8 +253,8 @@ def test_the_language_switch_persists_across_a_reload(open_page: Any, site: Serv
 
 
 TAB_NAMES = {
-    "en": ["Reading path", "Map", "Glossary", "Source", "Study"],
-    "zh": ["阅读路径", "路径图", "术语表", "原文", "学习"],
+    "en": ["Reading path", "Map", "Glossary", "Source", "Numbers", "Study"],
+    "zh": ["阅读路径", "路径图", "术语表", "原文", "估算", "学习"],
 }
 
 
@@ -267,6 +267,10 @@ def assert_every_tab_shown_once(page: Any, lang: str) -> None:
         box = tab.bounding_box()
         assert box is not None and tab.is_visible(), f"{name} is hidden"
         assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, f"{name} is cut off at {box}"
+        clipped = tab.evaluate("b => b.scrollWidth > b.clientWidth + 1 || b.scrollHeight > b.clientHeight + 1")
+        assert not clipped, f"{name}'s label is cut (issue 20: 阅读路径 showed as 阅读路彳)"
+    labels = [x.strip() for x in page.locator("#panels [role='tab']").all_inner_texts()]
+    assert len(labels) == len(set(labels)), f"a tab is duplicated: {labels}"
     assert not page.locator("#panels .overflow-menu").is_visible()
 
 

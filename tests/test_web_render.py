@@ -27,10 +27,16 @@ from tutor.ui.viewer import locate, render_page, safe_doc_path
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        pytest.param("softmax(QKᵀ / √d_k) V", r"softmax($QK^{\top} / \sqrt{d_k}$) V", id="one-formula"),
-        pytest.param("d_model = 512", r"$d_{\text{model}}$ = 512", id="word-subscript"),
-        pytest.param("F_m = F_{m−1} + ν·ρ_m h_m", r"$F_{m} = F_{m-1}$ + ν·$\rho_{m}$ $h_{m}$", id="nested"),
-        pytest.param("Σ_{i∈M} log p(x_i)", r"$\sum_{i\in M}$ log p($x_{i}$)", id="sum-limits"),
+        pytest.param("softmax(QKᵀ / √d_k) V", r"$\operatorname{softmax}(QK^{\top} / \sqrt{d_k}) V$", id="one-formula"),
+        pytest.param("d_model = 512", r"$d_{\text{model}} = 512$", id="word-subscript"),
+        pytest.param("F_m = F_{m−1} + ν·ρ_m h_m", r"$F_{m} = F_{m-1} + \nu \cdot \rho_{m} h_{m}$", id="nested"),
+        pytest.param("Σ_{i∈M} log p(x_i)", r"$\sum_{i\in M} \log p(x_{i})$", id="sum-limits"),
+        pytest.param("addressed by softmax(QK^T).", r"addressed by $\operatorname{softmax}(QK^{T})$.", id="caret"),
+        pytest.param(
+            "x_{l+1} = x_l + F(x_l), for a d_k vector",
+            r"$x_{l+1} = x_{l} + F(x_{l})$, for a $d_{k}$ vector",
+            id="call-and-prose",
+        ),
         pytest.param(
             "keep $\\frac{1}{\\sqrt{d_k}}$ as written", "keep $\\frac{1}{\\sqrt{d_k}}$ as written", id="latex"
         ),
@@ -163,8 +169,11 @@ def test_status_is_plain_words_first_and_commands_in_details() -> None:
     status = Status(24, 15, 29, 0, ["bishop2006-prml"], "extractive", "local-model")
     html = status_html(status, "zh")
     plain_part = html.split("<details")[0]
-    assert "24 篇文献中已收录 15 篇" in plain_part and "TUTOR_" not in plain_part and "tutor " not in plain_part
-    assert "TUTOR_LLM_BASE_URL" in html.split("<details")[1] and "bishop2006-prml" in html
+    assert "已就绪 · 15 篇文献 · 离线</span>" in plain_part, "one short line (issue 20)"
+    assert "TUTOR_" not in plain_part and "tutor " not in plain_part
+    folded = html.split("<details")[1]
+    assert "24 篇文献中已收录 15 篇" in folded and "TUTOR_LLM_BASE_URL" in folded and "bishop2006-prml" in folded
+    assert "Ready · 15 readings · offline</span>" in status_html(status, "en")
 
 
 def test_the_web_app_does_not_draw_with_matplotlib() -> None:

@@ -2,9 +2,10 @@
 (login, JSON API, request guard, library routes) in tutor.web.
 
 Page: the chat (answers read from the top, sources numbered as their markers) with suggested questions,
-beside panels for the reading path, an interactive map, the glossary and a source viewer that opens a
-cited PDF page with the quote highlighted, the Study tab and, for a teacher's account, the Teacher panel.
-The interface speaks English or Chinese (a switch kept in the browser). One public API endpoint, `/ask`,
+beside panels for the reading path (opened where the learner is), an interactive map, the glossary, a source
+viewer that opens a cited PDF page with the quote highlighted, the Study tab, the Numbers panel and, for a
+teacher's account, the Teacher panel. The interface speaks English or Chinese (a switch kept in the browser)
+and every panel follows it. One public API endpoint, `/ask`,
 answers like `tutor ask --json` (and `/study_answer` like `tutor study answer --json`); every other event is
 private. Every handler takes the learner from the request (`request.username`, set by the server's signed
 session), never from what the page sends.
@@ -35,6 +36,7 @@ from tutor.library import list_library  # noqa: E402
 from tutor.study.service import StudyService  # noqa: E402
 from tutor.ui import panels, viewer  # noqa: E402
 from tutor.ui.maths import DELIMITERS  # noqa: E402
+from tutor.ui.numbers_panel import NumbersPanel, build_numbers_panel  # noqa: E402
 from tutor.ui.pathmap import render_map  # noqa: E402
 from tutor.ui.render import (  # noqa: E402
     answer_markdown,
@@ -150,12 +152,26 @@ class TutorApp:
 
     # ------------------------------------------------------------------------------------------ panels
 
-    def path_html(self, lang: str) -> str:
+    def current_stage(self, learner: str) -> str:
+        """The stage the learner is practising in Study ('' before any answer or placement)."""
+        if self.study is None or not learner:
+            return ""
+        try:
+            return self.study.service.progress(learner, empty_if_new=True).current_stage
+        except TutorError:
+            return ""
+
+    def path_html(self, lang: str, learner: str = "") -> str:
         indexed, have = self.library_state()
-        key = ("path", lang, frozenset(indexed), frozenset(have))
+        stage = panels.opening_stage(self.tutor.readings, indexed, self.current_stage(learner))
+        key = ("path", lang, frozenset(indexed), frozenset(have), stage)
         if key not in self._rendered:
-            self._rendered[key] = panels.path_html(self.tutor.readings, indexed, have, lang)
+            self._rendered[key] = panels.path_html(self.tutor.readings, indexed, have, lang, stage)
         return self._rendered[key]
+
+    def path_for(self, lang: str, request: gr.Request) -> str:
+        """The path opened on the caller's current stage."""
+        return self.path_html("zh" if lang == "zh" else "en", learner_of(request))
 
     def glossary_markdown(self, lang: str) -> str:
         key = ("glossary", lang)
@@ -186,9 +202,11 @@ class TutorApp:
 
     def language_updates(self, lang: str, session: Session | None, learner: str = "") -> tuple[Any, ...]:
         """Everything whose words depend on the interface language, in the order of `language_outputs`."""
+        study = self.study.language_updates(lang, learner) if self.study is not None else []
+        numbers = NumbersPanel.language_updates(lang)
         return (
             gr.update(value=lang),
-            t(lang, "tagline"),
+            panels.tagline_html(lang),
             self.status_html(lang),
             gr.update(placeholder=t(lang, "chat_empty")),
             gr.update(placeholder=t(lang, "placeholder")),
@@ -201,12 +219,14 @@ class TutorApp:
             gr.update(label=t(lang, "map")),
             gr.update(label=t(lang, "glossary")),
             gr.update(label=t(lang, "source")),
-            self.path_html(lang),
+            gr.update(label=t(lang, "numbers")),
+            self.path_html(lang, learner),
             self.map_html(lang, learner),
             gr.update(placeholder=t(lang, "search")),
             self.glossary_markdown(lang),
             gr.skip() if session is not None and session.viewing else viewer.empty_markdown(lang),
-            gr.update(label=t(lang, "study")),
+            *study,
+            *numbers,
         )
 
     # ------------------------------------------------------------------------------------------ events
@@ -354,7 +374,7 @@ def build_app(settings: Settings, tutor: Tutor, study: StudyService, accounts: A
         with gr.Row(elem_id="header"):
             with gr.Column(scale=5, min_width=240):
                 gr.HTML("<h1>tutor · 大模型入门导师</h1>", elem_id="title")
-                tagline = gr.HTML(t("en", "tagline"), elem_id="tagline")
+                tagline = gr.HTML(panels.tagline_html("en"), elem_id="tagline")
             ui_lang = gr.Radio(
                 UI_LANGS, value="en", show_label=False, elem_id="ui-lang", scale=0, min_width=150, container=False
             )
@@ -426,12 +446,13 @@ def build_app(settings: Settings, tutor: Tutor, study: StudyService, accounts: A
                         latex_delimiters=DELIMITERS,
                         sanitize_html=False,
                     )
-                ui.study = build_study_tab(app, settings, study)
+                ui.study = build_study_tab(app, settings, study, ui_lang, ui.local_pdf, static("study.js"))
+                with gr.Tab(t("en", "numbers"), id="numbers", elem_id="numbers-tab") as numbers_tab:
+                    numbers = build_numbers_panel("en", language=ui_lang)
                 build_teacher_tab(app, study, accounts)
         ask_bridge = gr.HTML("", visible="hidden", js_on_load=static("ask.js"), elem_id="ask-bridge")
         page_bridge = gr.HTML("", visible="hidden", js_on_load=static("page.js"), elem_id="page-bridge")
 
-        study_tab = ui.study.tab
         chat_outputs = [chat, question, session, suggestions]
         language_outputs = [
             ui_lang,
@@ -448,12 +469,14 @@ def build_app(settings: Settings, tutor: Tutor, study: StudyService, accounts: A
             map_tab,
             glossary_tab,
             source_tab,
+            numbers_tab,
             path,
             path_map,
             search,
             glossary,
             view,
-            study_tab,
+            *ui.study.language_outputs,
+            *numbers.language_outputs,
         ]
 
         asking_inputs = [question, level, lang, ui_lang, session]
@@ -467,17 +490,21 @@ def build_app(settings: Settings, tutor: Tutor, study: StudyService, accounts: A
 
         def on_load(saved: str | None, request: gr.Request) -> tuple[Any, ...]:
             chosen = saved if saved in ("en", "zh") else browser_language(request.headers.get("accept-language", ""))
-            updates = ui.language_updates(chosen, None)
-            if chosen == "en":  # the page was built in English: send only what can have changed
-                updates = tuple(u if k == 2 else gr.skip() for k, u in enumerate(updates))
-            return (*updates, chosen)
+            return (*ui.language_updates(chosen, None, learner_of(request)), chosen)
 
         def switch(chosen: str, current: Session | None, request: gr.Request) -> tuple[Any, ...]:
             chosen = chosen if chosen in ("en", "zh") else "en"
             return (*ui.language_updates(chosen, current, learner_of(request)), chosen)
 
-        app.load(on_load, [stored_lang], [*language_outputs, stored_lang], **private)
-        ui_lang.input(switch, [ui_lang, session], [*language_outputs, stored_lang], **private)
+        def numbers_in(lang: str, *values: Any) -> tuple[Any, ...]:
+            return NumbersPanel.refresh(lang, *values)
+
+        loaded = app.load(on_load, [stored_lang], [*language_outputs, stored_lang], **private)
+        switched = ui_lang.input(switch, [ui_lang, session], [*language_outputs, stored_lang], **private)
+        for event in (loaded, switched):  # the results need the fields' current values, so they follow in a step
+            event.then(numbers_in, [ui_lang, *numbers.inputs], [numbers.output, numbers.chart], **private)
+        for event in ui.study.changed:  # an answer or a placement can move the learner to another stage
+            event.then(ui.path_for, [ui_lang], [path], **private)
         gr.api(ui.api_ask, api_name="ask", concurrency_limit=ui.answer_limit, concurrency_id="answers")  # type: ignore[attr-defined]  # exported at runtime
     blocks: gr.Blocks = app
     return blocks

@@ -82,8 +82,25 @@ _TOKEN = re.compile(
     rf"|(?P<ubase>[A-Za-z0-9]+)(?P<usup2>[{_SUP}]+)"
     rf")(?!\w)"
 )
+# `QK^T`, `2^{16}`: an ASCII caret after a name of up to three letters or a number.
+_CARET = re.compile(r"(?<![\w\\$])(?P<cbase>[A-Za-z]{1,3}|[0-9]+)\^(?P<cexp>\{[^{}\n]{1,12}\}|[A-Za-z0-9])(?!\w)")
 # Pieces between two formulas that belong to them: `QKᵀ/√d_k` is one formula, not two.
 _JOINER = re.compile(r"^ ?[/·+×=−-] ?$")
+# What may join formula tokens into one formula (so it is set in one font): function names right before their
+# parenthesis, named functions, numbers, operators, brackets, commas inside brackets and one-letter variables.
+_ATOM = re.compile(
+    r"(?P<space>[ \t]+)"
+    r"|(?P<call>(?<![\w\\$])[A-Za-z][A-Za-z0-9]{0,11}(?=\())"
+    r"|(?P<named>(?<![\w\\$])(?:log|exp|max|min|argmax|argmin|softmax|tanh|sigmoid|sign)(?!\w))"
+    r"|(?P<num>(?<![\w.])[0-9]+(?:\.[0-9]+)?(?!\w))"
+    r"|(?P<op>[=+\-−/·×<>≤≥≈≠∈∼|])"
+    r"|(?P<open>[(\[{])"
+    r"|(?P<close>[)\]}])"
+    r"|(?P<comma>,)"
+    r"|(?P<letter>(?<![\w\\$])[A-Za-zα-ωΑ-Ω](?!\w))"
+)
+_BUILTIN = {"log", "exp", "max", "min", "tanh", "sin", "cos"}
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
 
 # Symbols the readings define with subscripts that pypdf prints flat; only whole words are repaired.
 _FLAT_SYMBOLS = {
@@ -159,17 +176,147 @@ def _protected(text: str) -> list[re.Match[str]]:
     return kept
 
 
-def _convert_tokens(text: str) -> list[Piece]:
-    pieces: list[Piece] = []
-    at = 0
+@dataclass(frozen=True)
+class _Atom:
+    kind: str  # math, call, named, num, op, open, close, comma, letter, space, text
+    text: str
+    latex: str = ""
+
+
+def _math_tokens(text: str) -> dict[int, tuple[int, str]]:
+    """Formula tokens by start: (end, LaTeX)."""
+    found: dict[int, tuple[int, str]] = {}
     for m in _TOKEN.finditer(text):
         latex = _token_latex(m)
-        if latex is None:
+        if latex is not None:
+            found[m.start()] = (m.end(), latex)
+    for m in _CARET.finditer(text):
+        if m.start() not in found and _MATH_CHARS.match(m.group(0)):
+            exponent = m.group("cexp").strip("{}")
+            found[m.start()] = (m.end(), f"{m.group('cbase')}^{{{_latex(exponent)}}}")
+    return found
+
+
+def _atoms(text: str) -> list[_Atom]:
+    tokens = _math_tokens(text)
+    atoms: list[_Atom] = []
+    at = 0
+    while at < len(text):
+        if at in tokens:
+            end, latex = tokens[at]
+            atoms.append(_Atom("math", text[at:end], latex))
+            at = end
             continue
-        pieces.append(Piece(text[at : m.start()]))
-        pieces.append(Piece(latex, math=True))
+        m = _ATOM.match(text, at)
+        if m is None or m.lastgroup is None:
+            if atoms and atoms[-1].kind == "text":
+                atoms[-1] = _Atom("text", atoms[-1].text + text[at])
+            else:
+                atoms.append(_Atom("text", text[at]))
+            at += 1
+            continue
+        atoms.append(_Atom(m.lastgroup, m.group(0), _atom_latex(m.lastgroup, m.group(0))))
         at = m.end()
-    pieces.append(Piece(text[at:]))
+    return atoms
+
+
+def _atom_latex(kind: str, text: str) -> str:
+    if kind in ("call", "named"):
+        if len(text) == 1:
+            return text
+        return "\\" + text if text in _BUILTIN else f"\\operatorname{{{text}}}"
+    if kind in ("open", "close"):
+        return "\\" + text if text in "{}" else text
+    if kind == "space":
+        return " "
+    if kind == "op":
+        return r" \mid " if text == "|" else f" {_latex(text)} "
+    return _latex(text) or text
+
+
+def _bridged(before: _Atom, after: _Atom) -> bool:
+    """Whether a space between two atoms is inside one formula: around an operator, between two formula
+    tokens or Greek letters (`w_i x_i`, `ν h_m`), after a named function (`log p`), or after a bracket."""
+    if before.kind == "op" or after.kind == "op":
+        return True
+    if before.kind == "named":
+        return after.kind != "text"
+    if before.kind == "math" or (before.kind == "letter" and _is_greek(before.text)) or before.kind == "close":
+        return after.kind in ("math", "call", "named") or (
+            after.kind == "letter" and (_is_greek(after.text) or before.kind == "close")
+        )
+    return False
+
+
+def _is_greek(text: str) -> bool:
+    return len(text) == 1 and text in _GREEK
+
+
+def _run_end(atoms: list[_Atom], start: int) -> int:
+    """Where the stretch of atoms from `start` that may form one formula ends (exclusive). Inside brackets
+    spaces and commas belong to it (`Attention(Q, K, V)`); outside, only the spaces `_bridged` allows."""
+    j = start
+    depth = 0
+    while j < len(atoms):
+        a = atoms[j]
+        if a.kind == "text" or (a.kind == "comma" and depth == 0):
+            break
+        if a.kind == "space" and depth == 0:
+            nxt = atoms[j + 1] if j + 1 < len(atoms) else None
+            if nxt is None or j == start or not _bridged(atoms[j - 1], nxt):
+                break
+        depth = max(0, depth + {"open": 1, "close": -1}.get(a.kind, 0))
+        j += 1
+    return j
+
+
+def _balanced(atoms: list[_Atom]) -> list[_Atom]:
+    """The run cut to balanced brackets and trimmed of spaces, operators and calls left at its edges."""
+    changed = True
+    while changed and atoms:
+        changed = False
+        stack: list[int] = []
+        for k, a in enumerate(atoms):
+            if a.kind == "open":
+                stack.append(k)
+            elif a.kind == "close":
+                if not stack or _CLOSING[atoms[stack[-1]].text] != a.text:
+                    atoms = atoms[:k] if any(x.kind == "math" for x in atoms[:k]) else atoms[k + 1 :]
+                    changed = True
+                    break
+                stack.pop()
+        else:
+            if stack:
+                k = stack[0]
+                atoms = atoms[:k] if any(x.kind == "math" for x in atoms[:k]) else atoms[k + 1 :]
+                changed = True
+        while atoms and atoms[-1].kind in ("space", "op", "call", "comma", "named"):
+            atoms, changed = atoms[:-1], True
+        while atoms and atoms[0].kind in ("space", "op", "comma"):
+            atoms, changed = atoms[1:], True
+    return atoms
+
+
+def _convert_tokens(text: str) -> list[Piece]:
+    """Formula tokens, joined with the operators, brackets, function names and variables around them into
+    whole formulas: `softmax(QKᵀ/√d_k)V` is one formula in one font, not `softmax(` + a formula + `)V`."""
+    atoms = _atoms(text)
+    pieces: list[Piece] = []
+    at = i = 0
+    while i < len(atoms):
+        if atoms[i].kind in ("text", "space", "comma"):
+            i += 1
+            continue
+        end = _run_end(atoms, i)
+        run = _balanced(atoms[i:end])
+        if not any(a.kind == "math" for a in run):
+            i += 1  # what is left may still hold a formula further on (`log p(x_i | x with …)`)
+            continue
+        first = next(k for k in range(i, end) if atoms[k] is run[0])
+        pieces.append(Piece("".join(a.text for a in atoms[at:first])))
+        pieces.append(Piece(re.sub(r"\s+", " ", "".join(a.latex for a in run)).strip(), math=True))
+        at = i = first + len(run)
+    pieces.append(Piece("".join(a.text for a in atoms[at:])))
     return pieces
 
 

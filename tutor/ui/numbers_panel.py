@@ -347,22 +347,75 @@ class NumbersPanel:
     peak: gr.Number
     output: gr.Markdown
     chart: gr.LinePlot
+    intro: gr.Markdown
+
+    @property
+    def inputs(self) -> list[Any]:
+        """Every field the results depend on, in the order `refresh` takes them (after the language)."""
+        return [self.preset, *self.sizes, self.precision, self.bandwidth, self.peak]
+
+    @property
+    def language_outputs(self) -> list[Any]:
+        return [
+            self.intro,
+            self.preset,
+            *self.sizes,
+            self.precision,
+            self.device,
+            self.bandwidth,
+            self.peak,
+            self.chart,
+        ]
+
+    @staticmethod
+    def language_updates(lang: str) -> list[Any]:
+        """Labels and menus in `lang`, in the order of `language_outputs` (the results come from `refresh`)."""
+        w = words(lang)
+        names = ("layers", "d_model", "heads", "kv_heads", "head_dim", "d_ff", "vocab", "tokens", "batch")
+        return [
+            w["intro"],
+            gr.update(label=w["model"], choices=_presets(lang)),
+            *(gr.update(label=w[n]) for n in names),
+            gr.update(label=w["precision"]),
+            gr.update(label=w["device"], choices=_devices(lang)),
+            gr.update(label=w["bandwidth"]),
+            gr.update(label=w["peak"]),
+            gr.update(title=w["chart"], x_title=w["chart_x"], y_title=w["chart_y"]),
+        ]
+
+    @staticmethod
+    def refresh(lang: str, preset_id: str, *values: Any) -> tuple[str, pd.DataFrame]:
+        """The results and the chart for the fields' current values, in `lang`."""
+        *size_values, batch_value, precision_value, bandwidth_value, peak_value = values
+        inputs = PanelInputs.from_fields(
+            preset_id, size_values, batch_value, precision_value, bandwidth_value, peak_value
+        )
+        return results(inputs, "zh" if lang == "zh" else "en")
 
 
-def build_numbers_panel(lang: str = "en") -> NumbersPanel:
-    """Add the Numbers panel to the Blocks or Tab being built (call inside its `with`)."""
+def _presets(lang: str) -> list[tuple[str, str]]:
+    return [(p.name, p.id) for p in PRESETS] + [(words(lang)["custom"], CUSTOM)]
+
+
+def _devices(lang: str) -> list[tuple[str, str]]:
+    return [(d.name, d.name) for d in EXAMPLE_DEVICES] + [(words(lang)["own_device"], CUSTOM)]
+
+
+def build_numbers_panel(lang: str = "en", language: gr.Component | None = None) -> NumbersPanel:
+    """Add the Numbers panel to the Blocks or Tab being built (call inside its `with`).
+
+    `language`: a component holding "en" or "zh" (the page's language switch); the results follow it. Without
+    one the panel stays in `lang`."""
     w = words(lang)
-    presets = [(p.name, p.id) for p in PRESETS] + [(w["custom"], CUSTOM)]
-    devices = [(d.name, d.name) for d in EXAMPLE_DEVICES] + [(w["own_device"], CUSTOM)]
     first = EXAMPLE_DEVICES[0]
     filled = preset_inputs(DEFAULT_PRESET)
     start = PanelInputs.from_fields(DEFAULT_PRESET, filled, 1, "fp16", first.bandwidth / 1e12, first.peak_flops / 1e12)
     markdown, frame = results(start, lang)
 
     with gr.Column(elem_id="numbers-panel"):
-        gr.Markdown(w["intro"], elem_id="numbers-intro")
+        intro = gr.Markdown(w["intro"], elem_id="numbers-intro")
         with gr.Row():
-            preset = gr.Dropdown(presets, value=DEFAULT_PRESET, label=w["model"], elem_id="numbers-preset")
+            preset = gr.Dropdown(_presets(lang), value=DEFAULT_PRESET, label=w["model"], elem_id="numbers-preset")
             precision = gr.Dropdown(list(f.PRECISIONS), value="fp16", label=w["precision"], elem_id="numbers-precision")
         names = ("layers", "d_model", "heads", "kv_heads", "head_dim", "d_ff", "vocab", "tokens")
         with gr.Row():
@@ -372,7 +425,7 @@ def build_numbers_panel(lang: str = "en") -> NumbersPanel:
             ]
             batch = gr.Number(value=1, label=w["batch"], precision=0, minimum=1, elem_id="numbers-batch", min_width=120)
         with gr.Row():
-            device = gr.Dropdown(devices, value=first.name, label=w["device"], elem_id="numbers-device")
+            device = gr.Dropdown(_devices(lang), value=first.name, label=w["device"], elem_id="numbers-device")
             bandwidth = gr.Number(value=first.bandwidth / 1e12, label=w["bandwidth"], elem_id="numbers-bandwidth")
             peak = gr.Number(value=first.peak_flops / 1e12, label=w["peak"], elem_id="numbers-peak")
         output = gr.Markdown(markdown, elem_id="numbers-results")
@@ -386,36 +439,40 @@ def build_numbers_panel(lang: str = "en") -> NumbersPanel:
             y_title=w["chart_y"],
             elem_id="numbers-chart",
         )
+    panel = NumbersPanel(preset, [*sizes, batch], precision, device, bandwidth, peak, output, chart, intro)
 
-    everything = [preset, *sizes, batch, precision, bandwidth, peak]
+    # Each handler takes the language first: the switch's value when there is one, else the fixed `lang`.
+    first_input = [language] if language is not None else []
+    everything = [*first_input, *panel.inputs]
 
-    def update(preset_id: str, *values: Any) -> tuple[str, pd.DataFrame]:
-        *size_values, batch_value, precision_value, bandwidth_value, peak_value = values
-        inputs = PanelInputs.from_fields(
-            preset_id, size_values, batch_value, precision_value, bandwidth_value, peak_value
-        )
-        return results(inputs, lang)
+    def language_of(values: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+        return (str(values[0]), values[1:]) if language is not None else (lang, values)
 
-    def choose_preset(preset_id: str, *values: Any) -> tuple[Any, ...]:
+    def update(*values: Any) -> tuple[str, pd.DataFrame]:
+        chosen, rest = language_of(values)
+        return NumbersPanel.refresh(chosen, *rest)
+
+    def choose_preset(*values: Any) -> tuple[Any, ...]:
         """Fill the size fields from the preset; batch, precision and device stay as they are."""
+        chosen, (preset_id, *rest) = language_of(values)
         filled = preset_inputs(preset_id or CUSTOM)
-        markdown, frame = update(preset_id, *filled, *values[len(sizes) :])
+        markdown, frame = NumbersPanel.refresh(chosen, preset_id, *filled, *rest[len(sizes) :])
         return (*filled, markdown, frame)
 
-    def choose_device(name: str, *values: Any) -> tuple[Any, ...]:
+    def choose_device(*values: Any) -> tuple[Any, ...]:
         """An example device fills bandwidth and peak; 'your own' keeps what is typed."""
+        chosen, (name, *rest) = language_of(values)
         example = next((d for d in EXAMPLE_DEVICES if d.name == name), None)
-        bw = example.bandwidth / 1e12 if example else values[-2]
-        pk = example.peak_flops / 1e12 if example else values[-1]
-        markdown, frame = update(values[0], *values[1:-2], bw, pk)
+        bw = example.bandwidth / 1e12 if example else rest[-2]
+        pk = example.peak_flops / 1e12 if example else rest[-1]
+        markdown, frame = NumbersPanel.refresh(chosen, rest[0], *rest[1:-2], bw, pk)
         return bw, pk, markdown, frame
 
     for number in (*sizes, batch, bandwidth, peak):
         number.input(update, everything, [output, chart], show_progress="hidden", trigger_mode="always_last")
     precision.input(update, everything, [output, chart], show_progress="hidden")
-    preset.input(
-        choose_preset, [preset, *sizes, batch, precision, bandwidth, peak], [*sizes, output, chart],
-        show_progress="hidden",
-    )  # fmt: skip
-    device.input(choose_device, [device, *everything], [bandwidth, peak, output, chart], show_progress="hidden")
-    return NumbersPanel(preset, [*sizes, batch], precision, device, bandwidth, peak, output, chart)
+    preset.input(choose_preset, everything, [*sizes, output, chart], show_progress="hidden")
+    device.input(
+        choose_device, [*first_input, device, *panel.inputs], [bandwidth, peak, output, chart], show_progress="hidden"
+    )
+    return panel

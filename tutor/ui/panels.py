@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from tutor.glossary import Glossary
 from tutor.notes import Notes
 from tutor.readings import Reading, ReadingList
-from tutor.ui.maths import escape_html, plain, typeset
+from tutor.ui.maths import escape_html, typeset
 from tutor.ui.pathmap import ask_question
 from tutor.ui.strings import t
 
@@ -38,15 +38,18 @@ class Status:
 
 
 def status_html(s: Status, lang: str) -> str:
-    """Plain words first, in the learner's language; commands and settings behind a Details toggle."""
+    """One short line for the learner ("Ready · 15 readings · offline"); the sentences behind it, then the
+    commands and settings, folded under Details."""
+    state = t(lang, "status_ready") if s.readings_indexed or s.notes else t(lang, "status_indexing")
+    how = t(lang, "status_model", model=s.model) if s.backend == "openai" else t(lang, "status_offline")
+    short = " · ".join([state, t(lang, "status_readings", n=s.readings_indexed), how])
     counts = t(lang, "indexed", n=s.readings_indexed, total=s.readings_total, notes=s.notes)
     if s.own_docs:
         counts += t(lang, "own_docs", n=s.own_docs)
     counts += "。" if lang == "zh" else "."
-    how = t(lang, "llm", model=s.model) if s.backend == "openai" else t(lang, "offline")
-    lines = [t(lang, "ready"), counts, how]
+    sentences = [counts, t(lang, "llm", model=s.model) if s.backend == "openai" else t(lang, "offline")]
     if s.missing:
-        lines.append(t(lang, "missing", n=len(s.missing)))
+        sentences.append(t(lang, "missing", n=len(s.missing)))
     detail = [t(lang, "dev_backend", backend=s.backend + (f" ({s.model})" if s.backend == "openai" else ""))]
     if s.backend != "openai":
         detail.append(t(lang, "dev_llm"))
@@ -54,11 +57,20 @@ def status_html(s: Status, lang: str) -> str:
         detail.append(t(lang, "dev_fetch"))
         detail.append(t(lang, "dev_missing", ids=", ".join(f"`{m}`" for m in s.missing)))
     details = "".join(f"<li>{_code(d)}</li>" for d in detail)
-    text = ("" if lang == "zh" else " ").join(lines)
+    said = ("" if lang == "zh" else " ").join(sentences)
     return (
-        f'<div class="status"><span class="status-text">{html.escape(text)}</span> '
+        f'<div class="status"><span class="status-text">{html.escape(short)}</span> '
         f'<details class="status-details"><summary>{html.escape(t(lang, "details"))}</summary>'
-        f"<ul>{details}</ul></details></div>"
+        f'<p class="status-said">{html.escape(said)}</p><ul>{details}</ul></details></div>'
+    )
+
+
+def tagline_html(lang: str) -> str:
+    """The tagline in full on a desktop, one short line on a phone, with a tap to the reading path."""
+    return (
+        f'<div class="tagline"><span class="tagline-long">{html.escape(t(lang, "tagline"))}</span>'
+        f'<span class="tagline-short">{html.escape(t(lang, "tagline_short"))}</span> '
+        f'<a class="to-path" href="#side">{html.escape(t(lang, "to_path"))}</a></div>'
     )
 
 
@@ -100,11 +112,41 @@ def reading_state(r: Reading, indexed: set[str], in_library: set[str], lang: str
     return "missing", t(lang, "state_add", id=r.id)
 
 
-def path_html(readings: ReadingList, indexed: set[str], in_library: set[str], lang: str) -> str:
-    """The reading path by stage: starter questions, then each reading with why, what to read and its state."""
+def opening_stage(readings: ReadingList, indexed: set[str], current: str = "") -> str:
+    """The stage the path opens on: the learner's (from Study), else the first whose readings are indexed."""
+    stages = readings.ordered_stages()
+    if current and any(s.id == current for s in stages):
+        return current
+    with_readings = [s.id for s in stages if any(r.id in indexed for r in readings.in_stage(s.id))]
+    return with_readings[0] if with_readings else (stages[0].id if stages else "")
+
+
+def _reading_html(r: Reading, state: str, label: str, lang: str) -> str:
+    sections = "; ".join(s.name + (f" (p. {s.page})" if s.page else "") for s in r.sections)
+    extra = f' <span class="hint">({html.escape(t(lang, "addition"))})</span>' if not r.in_article else ""
+    return (
+        f'<div class="reading reading-{state}" id="reading-{html.escape(r.id)}">'
+        f'<div class="reading-title"><a href="{html.escape(r.url)}" target="_blank">{html.escape(r.title)}</a>'
+        f"{extra}</div>"
+        f'<div class="reading-meta">{html.escape(r.short_authors)}, {r.year} · '
+        f'<span class="state state-{state}">{_code(label)}</span></div>'
+        f'<div class="reading-why">{html.escape(r.why(lang))}</div>'
+        + (
+            f'<div class="reading-sections"><i>{html.escape(t(lang, "stage_read"))}:</i> {html.escape(sections)}</div>'
+            if sections
+            else ""
+        )
+        + f'<div class="chips">{chip(ask_question(r, lang), " chip-reading")}</div></div>'
+    )
+
+
+def path_html(readings: ReadingList, indexed: set[str], in_library: set[str], lang: str, open_stage: str = "") -> str:
+    """The reading path by stage, opened on `open_stage`: starter questions, the readings the tutor can quote
+    (why, what to read, state), then the ones not here yet folded into one line with how to add them."""
+    open_stage = open_stage or opening_stage(readings, indexed)
     parts = ['<div class="path">']
     for stage in readings.ordered_stages():
-        opened = " open" if stage.order == 1 else ""
+        opened = " open" if stage.id == open_stage else ""
         summary = stage.summary_zh if lang == "zh" else stage.summary_en
         parts.append(
             f'<details class="stage" id="stage-{html.escape(stage.id)}"{opened}>'
@@ -114,24 +156,18 @@ def path_html(readings: ReadingList, indexed: set[str], in_library: set[str], la
         pool = stage.starters_zh if lang == "zh" else stage.starters_en
         if pool:
             parts.append('<div class="chips">' + "".join(chip(q) for q in pool) + "</div>")
+        missing = []
         for r in readings.in_stage(stage.id):
             state, label = reading_state(r, indexed, in_library, lang)
-            sections = "; ".join(s.name + (f" (p. {s.page})" if s.page else "") for s in r.sections)
-            extra = f' <span class="hint">({html.escape(t(lang, "addition"))})</span>' if not r.in_article else ""
+            if state == "missing":
+                missing.append(_reading_html(r, state, label, lang))
+            else:
+                parts.append(_reading_html(r, state, label, lang))
+        if missing:
+            summary = t(lang, "missing_reading") if len(missing) == 1 else t(lang, "missing_readings", n=len(missing))
             parts.append(
-                f'<div class="reading reading-{state}" id="reading-{html.escape(r.id)}">'
-                f'<div class="reading-title"><a href="{html.escape(r.url)}" target="_blank">{html.escape(r.title)}</a>'
-                f"{extra}</div>"
-                f'<div class="reading-meta">{html.escape(r.short_authors)}, {r.year} · '
-                f'<span class="state state-{state}">{_code(label)}</span></div>'
-                f'<div class="reading-why">{html.escape(r.why(lang))}</div>'
-                + (
-                    f'<div class="reading-sections"><i>{html.escape(t(lang, "stage_read"))}:</i> '
-                    f"{html.escape(sections)}</div>"
-                    if sections
-                    else ""
-                )
-                + f'<div class="chips">{chip(ask_question(r, lang), " chip-reading")}</div></div>'
+                f'<details class="missing-readings"><summary>{html.escape(summary)}</summary>{"".join(missing)}'
+                "</details>"
             )
         parts.append("</details>")
     parts.append("</div>")
@@ -148,17 +184,24 @@ def glossary_markdown(glossary: Glossary, notes: Notes, lang: str) -> str:
         first, second = (term.def_zh, term.def_en) if lang == "zh" else (term.def_en, term.def_zh)
         note = notes.get(term.note, lang) if term.note else None
         link = (
-            f' <a class="open-note" href="#note:{html.escape(term.note)}">→ {plain(note.title)}</a>'
+            f' <a class="open-note" href="#note:{html.escape(term.note)}">→ {typeset(note.title)}</a>'
             if note is not None
             else ""
         )
         cards.append(
             f'<div class="term" id="term-{html.escape(term.key)}" data-search="{html.escape(haystack)}">'
-            f'<div class="term-head"><b>{plain(term.en)}</b> · {plain(" / ".join(term.zh))}'
-            + (f' <span class="hint">({plain(", ".join(term.variants))})</span>' if term.variants else "")
+            f'<div class="term-head"><b>{typeset(term.en)}</b> · '
+            f"{typeset(' / '.join(term.zh))}"
+            + (f' <span class="hint">({typeset(", ".join(term.variants))})</span>' if term.variants else "")
             + f'</div><div class="term-def">{typeset(first)}</div>'
             f'<div class="term-def2">{typeset(second)}{link}</div></div>'
         )
-    count = f'<div class="terms-count">{escape_html(t(lang, "terms", n=len(glossary.terms)))}</div>'
+    total = len(glossary.terms)
+    # The page script fills `{shown}` while the learner filters (static/page.js).
+    shown = html.escape(t(lang, "terms_shown", shown="{shown}", n=total))
+    count = (
+        f'<div class="terms-count" data-all="{html.escape(t(lang, "terms", n=total))}" data-some="{shown}">'
+        f"{escape_html(t(lang, 'terms', n=total))}</div>"
+    )
     none = f'<div class="terms-none" hidden>{escape_html(t(lang, "no_terms"))}</div>'
     return f'<div class="glossary">{count}{none}' + "".join(cards) + "</div>"

@@ -129,9 +129,12 @@ def render_map(
     edges, legend = [], []
     links = [lk for lk in readings.links if lk.source in nodes and lk.target in nodes]
     ports = _ports(nodes, [(lk.source, lk.target) for lk in links])
+    placed: list[tuple[float, float]] = []
     for k, link in enumerate(links):
         a, b = nodes[link.source], nodes[link.target]
-        path, (mx, my) = _edge(ports[(k, "out")], ports[(k, "in")], k)
+        path, spots = _edge(ports[(k, "out")], ports[(k, "in")], k)
+        mx, my = _free_spot(spots, placed)
+        placed.append((mx, my))
         label = link.label_zh if lang == "zh" else link.label_en
         badge = _CIRCLED[k] if k < len(_CIRCLED) else str(k + 1)
         title = f"{node_name(a.reading)} → {node_name(b.reading)}: {label}"
@@ -197,16 +200,33 @@ def _ports(nodes: dict[str, Node], links: list[tuple[str, str]]) -> dict[tuple[i
     return ports
 
 
-def _edge(start: tuple[float, float], end: tuple[float, float], k: int) -> tuple[str, tuple[float, float]]:
-    """A link routed through the gutter between the columns, so it never crosses a node; the badge sits
-    on it just after it leaves its source. Returns the path and the badge position."""
+BADGE_GAP = 20  # badge centres at least this far apart (the badges' radius is 9): numbers never pile up
+
+
+def _edge(start: tuple[float, float], end: tuple[float, float], k: int) -> tuple[str, list[tuple[float, float]]]:
+    """A link routed through the gutter between the columns, so it never crosses a node. Returns the path and
+    the places on it where its badge may sit, best first: just after it leaves its source, then further along."""
     (x1, y1), (x2, y2) = start, end
     lane = GUTTER + ((k % 5) - 2) * 4
     if abs(y1 - y2) < 1:
-        return f"M{x1:.1f},{y1:.1f} H{x2:.1f}", ((x1 + x2) / 2, y1)
+        return f"M{x1:.1f},{y1:.1f} H{x2:.1f}", [((x1 + x2) / 2, y1)]
     path = f"M{x1:.1f},{y1:.1f} H{lane:.1f} V{y2:.1f} H{x2:.1f}"
-    badge_y = y1 + (16 if y2 > y1 else -16)
-    return path, (lane, badge_y)
+    step = 1 if y2 > y1 else -1
+    length = abs(y2 - y1)
+    spots = [(lane, y1 + step * d) for d in range(16, int(length) - 8, 4)]
+    return path, spots or [(lane, (y1 + y2) / 2)]
+
+
+def _free_spot(spots: list[tuple[float, float]], placed: list[tuple[float, float]]) -> tuple[float, float]:
+    """The first place on the edge clear of every badge already placed (else the clearest one)."""
+
+    def clearance(spot: tuple[float, float]) -> float:
+        return min((((spot[0] - x) ** 2 + (spot[1] - y) ** 2) ** 0.5 for x, y in placed), default=1e9)
+
+    for spot in spots:
+        if clearance(spot) >= BADGE_GAP:
+            return spot
+    return max(spots, key=clearance)
 
 
 def _node_svg(n: Node, lang: str, labels: dict[str, str]) -> str:

@@ -215,7 +215,7 @@ def answer_markdown(answer: Answer, local_pdf: Callable[[str], bool]) -> str:
             parts.append(
                 f'<li><a class="ask-q" href="#ask">{plain(read_next_question(r, lang))}</a>'
                 f'<div class="next-where"><b>{plain(r.title)}</b>{where}</div>'
-                f'<div class="next-why">{plain(r.why)}</div></li>'
+                f'<div class="next-why">{typeset(r.why)}</div></li>'
             )
         parts += ["</ul>", "</div>", ""]
     parts += [

@@ -1,10 +1,11 @@
-"""The "Study" tab (next item, answer, feedback with page links, mastery by stage, sections read, records) and
-the Teacher panel (the class at a glance, for a teacher's account only).
+"""The "Study" tab (the placement check, the next item, feedback that teaches, progress along the path, sections
+read, the learner's record) and the Teacher panel (the class at a glance, for a teacher's account only).
 
-Layout and handlers only; everything they show comes from tutor.study. The learner is always the one the
-server signed for this request (`request.username`: the account signed in, or the browser's signed guest
-id), never a name the page sends, so no event can read or change another learner's record. The record is
-exported through the JSON API's `/api/study/export` (a download with no server path in it).
+Layout and handlers only; what they show is rendered by tutor.ui.study_view from tutor.study's results. Every
+word follows the page's 中文/English switch; items follow it too unless the learner picks their language. The
+learner is always the one the server signed for this request (`request.username`: the account signed in, or
+the browser's signed guest id), never a name the page sends, so no event can read or change another learner's
+record. The record is exported through the JSON API's `/api/study/export` (a download with no server path).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import html
 import logging
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +23,20 @@ import gradio as gr
 from tutor.accounts import GUEST_PREFIX, Accounts
 from tutor.config import Settings
 from tutor.errors import TutorError
-from tutor.library import find_in_library
-from tutor.study.grading import Grade
-from tutor.study.items import McqItem
-from tutor.study.service import Progress, StudyService
+from tutor.study.items import Item, McqItem
+from tutor.study.schedule import parse_iso
+from tutor.study.service import StudyService
 from tutor.study.teacher import ClassView, class_view
-from tutor.ui.render import defuse_links, library_url
+from tutor.ui import study_view as sv
+from tutor.ui.maths import DELIMITERS, escape_html, typeset
+from tutor.ui.render import defuse_links
+from tutor.ui.strings import st, t
 
 log = logging.getLogger(__name__)
 
-MASTERED_COLOUR = "#2e7d32"
+TZ_JS = (
+    "() => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'; } catch (e) { return 'UTC'; } }"
+)
 
 
 def learner_of(request: gr.Request | None) -> str:
@@ -41,129 +47,70 @@ def learner_of(request: gr.Request | None) -> str:
     return str(name)
 
 
-def _colour(mastery: float, attempts: int) -> str:
-    """Grey before any attempt, then red → amber → green with mastery."""
-    if not attempts:
-        return "#9e9e9e"
-    hue = int(120 * max(0.0, min(1.0, mastery)))
-    return f"hsl({hue}, 65%, 42%)"
+def _lang(value: Any) -> str:
+    return "zh" if value == "zh" else "en"
+
+
+@dataclass
+class Placing:
+    """A placement check under way in one browser tab: its items in order and the answers so far."""
+
+    items: list[str]
+    lang: str
+    answers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def at(self) -> int:
+        return len(self.answers)
 
 
 @dataclass
 class StudyTab:
-    """What the rest of the page may use: the service, and the tab (whose label the page's language switch sets)."""
+    """What the rest of the page uses: the service, the tab, the components whose words follow the language
+    switch (and `language_updates` for them), and the events after which the path and map may change."""
 
     service: StudyService
     tab: gr.Tab
+    language_outputs: list[Any]
+    language_updates: Callable[[str, str], list[Any]]
+    changed: list[Any]
 
 
-class StudyView:
-    """Turns service results into Markdown/HTML for the tab."""
-
-    def __init__(self, settings: Settings, service: StudyService) -> None:
-        self.settings = settings
-        self.service = service
-
-    def link(self, reading_id: str, page: int | None) -> str:
-        """The local PDF at the page (served by the app, behind the login) or the reading's own URL."""
-        path = find_in_library(self.settings, reading_id)
-        if path is not None and path.suffix.lower() == ".pdf":
-            return library_url(reading_id, page)
-        reading = self.service.readings.by_id.get(reading_id)
-        return reading.page_url(page) if reading else ""
-
-    def feedback(self, grade: Grade, mastery: float, next_review: str, lang: str) -> str:
-        zh = lang == "zh"
-        if grade.correct:
-            head = f"✓ **{'回答正确' if zh else 'Right'}** · {'得分' if zh else 'score'} {grade.score:.0%}"
-        else:
-            head = f"✗ **{'还没答对' if zh else 'Not yet'}** · {'得分' if zh else 'score'} {grade.score:.0%}"
-        lines = [head]
-        if grade.chosen_wrong:
-            lines.append(f"{'你的选项' if zh else 'Your choice'}: {html.escape(grade.chosen_wrong)}")
-        if grade.points:
-            points = [f"- ✓ {html.escape(p)}" for p in grade.hit] + [f"- ✗ {html.escape(p)}" for p in grade.missed]
-            lines.append("\n".join(points))
-        lines.append(f"{'参考' if zh else 'Explanation'}: {html.escape(grade.feedback)}")
-        for source in grade.read:
-            where = html.escape(self.service.where(source, lang))
-            url = self.link(source.id, source.page)
-            label = "去读" if zh else "Read"
-            lines.append(f"→ {label}: [{where}]({url})" if url else f"→ {label}: {where}")
-        review = next_review[:16].replace("T", " ")
-        lines.append(
-            f"{'掌握度' if zh else 'Mastery'} {mastery:.0%} · {'下次复习' if zh else 'next review'} {review} UTC"
-        )
-        return defuse_links("\n\n".join(lines))
-
-    def progress_html(self, report: Progress) -> str:
-        """Stage bars, then the path as coloured nodes per stage (a map of what is mastered)."""
-        rows = []
-        for s in report.stages:
-            share = s.mastered / s.total if s.total else 0.0
-            read = f" · {s.sections_read}/{s.sections_total} sections read" if s.sections_total else ""
-            rows.append(
-                f'<div class="study-stage" data-stage="{html.escape(s.stage)}">'
-                f"<div><b>{html.escape(s.title_en)}</b> · {html.escape(s.title_zh)} — "
-                f"{s.mastered}/{s.total} mastered{read}</div>"
-                f'<div style="background:#e0e0e0;border-radius:4px;height:10px">'
-                f'<div style="background:{MASTERED_COLOUR};width:{share:.0%};height:10px;border-radius:4px"></div>'
-                f"</div></div>"
-            )
-        columns = []
-        for s in report.stages:
-            nodes = []
-            for c in (c for c in report.concepts if c.stage == s.stage):
-                marks = (" · due" if c.due else "") + ("" if c.ready else " · locked")
-                tip = (
-                    f"{c.title_en} · {c.title_zh}: mastery {c.mastery:.0%}, {c.attempts} answers, asked {c.exposures}×"
-                )
-                nodes.append(
-                    f'<span class="study-node" title="{html.escape(tip)}" data-concept="{html.escape(c.id)}" '
-                    f'style="display:inline-block;margin:2px;padding:2px 6px;border-radius:10px;color:white;'
-                    f'font-size:12px;background:{_colour(c.mastery, c.attempts)}">'
-                    f"{html.escape(c.title_en)}{marks}</span>"
-                )
-            columns.append(f"<div><b>{html.escape(s.title_en)}</b><br>{''.join(nodes)}</div>")
-        legend = (
-            "<small>grey: not practised · red→green: mastery · locked: prerequisites not mastered yet · "
-            "due: review due · 灰色未练习，红→绿为掌握度；locked 表示前置概念未掌握，due 表示该复习了</small>"
-        )
-        return (
-            '<div id="study-progress-inner">'
-            + "".join(rows)
-            + '<div style="display:grid;grid-template-columns:1fr;gap:6px;margin-top:8px">'
-            + "".join(columns)
-            + "</div>"
-            + legend
-            + "</div>"
-        )
+def _who(learner: str, lang: str) -> str:
+    if learner.startswith(GUEST_PREFIX):
+        return st(lang, "who_guest", name=html.escape(learner))
+    return st(lang, "who_account", name=html.escape(learner))
 
 
-def _who(learner: str) -> str:
-    if not learner.startswith(GUEST_PREFIX):
-        return f"Learner: **{html.escape(learner)}** (your account) · 学习者：你的账号"
+def _export_link(lang: str) -> str:
     return (
-        f"Learner: **{html.escape(learner)}**, kept in this browser · 学习记录保存在本浏览器；"
-        "export it below to move to another browser · 可在下方导出"
+        '<a href="api/study/export" download="tutor-study-record.json" id="study-export" class="study-export">'
+        f"{html.escape(st(lang, 'export'))}</a>"
     )
 
 
-EXPORT_LINK = (
-    '<a href="api/study/export" download="tutor-study-record.json" id="study-export" class="study-export">'
-    "Export JSON · 导出</a>"
-)
+def _note(text: str, lang: str) -> str:
+    return f"**{st(lang, 'note')}:** {escape_html(text)}"
 
 
-def build_study_tab(app: gr.Blocks, settings: Settings, service: StudyService) -> StudyTab:
+def build_study_tab(
+    app: gr.Blocks,
+    settings: Settings,
+    service: StudyService,
+    ui_lang: gr.Radio,
+    local_pdf: Callable[[str], bool],
+    progress_js: str = "",
+) -> StudyTab:
     """Add the Study tab to the page being built (call inside `with gr.Blocks()`, in a Tabs/Column)."""
-    view = StudyView(settings, service)
+    links = sv.Links(service.readings, service.where, local_pdf)
     # The page comes up first; key points are embedded in the background before most learners answer.
     threading.Thread(target=service.grader.warm_up, args=(service.bank.items,), daemon=True).start()
-    concepts = [("Next on the path · 按路径下一个", "")] + [
-        (f"{c.title_en} · {c.title_zh}", c.id) for c in service.path.concepts if service.bank.for_concept(c.id)
-    ]
+    practised = [c for c in service.path.concepts if service.bank.for_concept(c.id)]
     readings = [(f"{r.short_authors} {r.year} — {r.title}", r.id) for r in service.readings.readings if r.sections]
+    stage_orders = dict(service.path.stage_order)
+
+    def concept_choices(lang: str) -> list[tuple[str, str]]:
+        return [(st(lang, "next_on_path"), "")] + [(c.title(lang), c.id) for c in practised]
 
     def api_answer(item_id: str, answer: str, request: gr.Request) -> dict[str, Any]:
         """Grade and record an answer for the caller (the signed-in learner, or this client's guest id): the same
@@ -177,77 +124,235 @@ def build_study_tab(app: gr.Blocks, settings: Settings, service: StudyService) -
         except TutorError as exc:
             raise gr.Error(str(exc), print_exception=False) from None
 
-    with gr.Tab("Study", id="study", elem_id="study-tab") as tab:
+    with gr.Tab(t("en", "study"), id="study", elem_id="study-tab") as tab:
         # Declared inside the Tab: re-entering the Tab later would register it with gr.Tabs a second time.
         gr.api(api_answer, api_name="study_answer")  # type: ignore[attr-defined]  # exported at runtime, not in gradio's __all__
         item_id = gr.Textbox(visible=False, elem_id="study-item-id")
-        with gr.Row():
+        tz = gr.Textbox("UTC", visible=False, elem_id="study-tz")
+        placing = gr.State(None)
+        with gr.Row(elem_id="study-who-row"):
             who = gr.Markdown(elem_id="study-who")
-            sign_out = gr.Button("Sign out · 退出登录", size="sm", scale=0, visible=False, elem_id="sign-out")
-        with gr.Row():
-            lang = gr.Radio([("English", "en"), ("中文", "zh")], value="en", label="Items in", elem_id="study-lang")
-            concept = gr.Dropdown(concepts, value="", label="Concept · 概念", elem_id="study-concept")
-        next_button = gr.Button("Next item · 下一题", variant="primary", elem_id="study-next")
-        question = gr.Markdown(elem_id="study-question")
-        choice = gr.Radio([], label="Your choice · 选择", visible=False, elem_id="study-choice")
-        free = gr.Textbox(label="Your answer · 作答", lines=4, visible=False, elem_id="study-answer")
-        submit = gr.Button("Check · 提交", elem_id="study-submit")
-        feedback = gr.Markdown(elem_id="study-feedback")
-        with gr.Accordion("Progress along the path · 学习进度", open=True):
-            progress = gr.HTML(elem_id="study-progress")
-        with gr.Accordion("Mark sections read · 标记已读章节", open=False):
-            reading = gr.Dropdown(readings, value=None, label="Reading · 文献", elem_id="study-reading")
-            sections = gr.CheckboxGroup([], label="Sections read · 已读章节", elem_id="study-sections")
-            save_read = gr.Button("Save · 保存", size="sm", elem_id="study-save-read")
-        with gr.Accordion("Your record · 学习记录", open=False):
+            sign_out = gr.Button(st("en", "sign_out"), size="sm", scale=0, visible=False, elem_id="sign-out")
+        with gr.Column(visible=False, elem_id="placement") as offer:
+            offer_text = gr.Markdown(elem_id="placement-offer")
             with gr.Row():
-                gr.HTML(EXPORT_LINK, elem_id="study-export-box")
-                reset_button = gr.Button("Reset my progress · 重置", size="sm", variant="stop", elem_id="study-reset")
+                start = gr.Button(st("en", "placement_start"), variant="primary", elem_id="placement-start")
+                skip = gr.Button(st("en", "placement_skip"), elem_id="placement-skip")
+        with gr.Row(elem_id="study-choose"):
+            concept = gr.Dropdown(
+                concept_choices("en"), value="", label=st("en", "concept"), elem_id="study-concept", min_width=220
+            )
+            item_lang = gr.Radio(
+                [(st("en", "items_auto"), "auto"), ("English", "en"), ("中文", "zh")],
+                value="auto",
+                label=st("en", "items_in"),
+                elem_id="study-lang",
+                min_width=220,
+            )
+        next_button = gr.Button(st("en", "next"), variant="primary", elem_id="study-next")
+        question = gr.Markdown(elem_id="study-question", latex_delimiters=DELIMITERS)
+        choice = gr.Radio([], label=st("en", "choice"), visible=False, elem_id="study-choice")
+        free = gr.Textbox(label=st("en", "answer"), lines=4, visible=False, elem_id="study-answer")
+        with gr.Row():
+            submit = gr.Button(st("en", "check"), elem_id="study-submit")
+            skip_rest = gr.Button(
+                st("en", "placement_skip_rest"), visible=False, size="sm", scale=0, elem_id="placement-skip-rest"
+            )
+        feedback = gr.Markdown(elem_id="study-feedback", latex_delimiters=DELIMITERS)
+        with gr.Accordion(st("en", "progress"), open=True, elem_id="study-progress-box") as progress_box:
+            progress = gr.HTML(elem_id="study-progress", js_on_load=progress_js or None)
+        with gr.Accordion(st("en", "mark_read"), open=False) as read_box:
+            reading = gr.Dropdown(readings, value=None, label=st("en", "reading"), elem_id="study-reading")
+            sections = gr.CheckboxGroup([], label=st("en", "sections"), elem_id="study-sections")
+            save_read = gr.Button(st("en", "save"), size="sm", elem_id="study-save-read")
+        with gr.Accordion(st("en", "record"), open=False) as record_box:
+            with gr.Row():
+                export = gr.HTML(_export_link("en"), elem_id="study-export-box")
+                reset_button = gr.Button(st("en", "reset"), size="sm", variant="stop", elem_id="study-reset")
                 confirm = gr.Button(
-                    "Yes, erase my record · 确认清除", size="sm", variant="stop", visible=False, elem_id="study-confirm"
+                    st("en", "confirm"), size="sm", variant="stop", visible=False, elem_id="study-confirm"
                 )
-            imported = gr.File(label="Import a record · 导入记录 (JSON)", file_types=[".json"], elem_id="study-import")
+            imported = gr.File(label=st("en", "import"), file_types=[".json"], elem_id="study-import")
 
-    # ------------------------------------------------------------------------------------------ handlers
+    # ------------------------------------------------------------------------------------------ views
 
-    def on_load(request: gr.Request) -> tuple[Any, ...]:
-        name = learner_of(request)
-        account = not name.startswith(GUEST_PREFIX)
-        return _who(name), gr.update(visible=account), view.progress_html(service.progress(name, empty_if_new=True))
+    def offered(name: str, lang: str) -> bool:
+        """The placement check is offered to a learner who has neither answered nor taken or skipped it."""
+        if not service.placement_items(lang):
+            return False
+        if not service.known_learner(name):
+            return True
+        return service.placement(name) is None and not service.progress(name).current_stage
 
-    def on_next(item_lang: str, wanted: str, request: gr.Request) -> tuple[Any, ...]:
-        name = learner_of(request)
-        try:
-            proposal = service.next(name, str(wanted or "") or None, str(item_lang or "en"))
-        except TutorError as exc:
-            return "", f"**Note:** {html.escape(str(exc))}", gr.update(visible=False), gr.update(visible=False), ""
-        item = proposal.item
-        text = defuse_links(f"**{html.escape(item.question)}**\n\n<small>{html.escape(proposal.why)}</small>")
+    def progress_of(name: str, lang: str, focus: str = "") -> str:
+        return sv.progress_html(service.progress(name, empty_if_new=True), lang, stage_orders, focus)
+
+    def language_updates(lang: str, name: str) -> list[Any]:
+        """The tab's words in `lang`, in the order of `language_outputs` (learner-specific parts included)."""
+        account = bool(name) and not name.startswith(GUEST_PREFIX)
+        show_offer = bool(name) and offered(name, lang)
+        return [
+            gr.update(label=t(lang, "study")),
+            _who(name, lang) if name else "",
+            gr.update(value=st(lang, "sign_out"), visible=account),
+            gr.update(visible=show_offer),
+            sv.placement_offer(len(service.placement_items(lang)), lang),
+            gr.update(value=st(lang, "placement_start")),
+            gr.update(value=st(lang, "placement_skip")),
+            gr.update(label=st(lang, "concept"), choices=concept_choices(lang)),
+            gr.update(
+                label=st(lang, "items_in"),
+                choices=[(st(lang, "items_auto"), "auto"), ("English", "en"), ("中文", "zh")],
+            ),
+            gr.update(value=st(lang, "next")),
+            gr.update(label=st(lang, "choice")),
+            gr.update(label=st(lang, "answer")),
+            gr.update(value=st(lang, "check")),
+            gr.update(value=st(lang, "placement_skip_rest")),
+            gr.update(label=st(lang, "progress")),
+            progress_of(name, lang) if name else "",
+            gr.update(label=st(lang, "mark_read")),
+            gr.update(label=st(lang, "reading")),
+            gr.update(label=st(lang, "sections")),
+            gr.update(value=st(lang, "save")),
+            gr.update(label=st(lang, "record")),
+            _export_link(lang),
+            gr.update(value=st(lang, "reset")),
+            gr.update(value=st(lang, "confirm")),
+            gr.update(label=st(lang, "import")),
+        ]
+
+    language_outputs = [
+        tab, who, sign_out, offer, offer_text, start, skip, concept, item_lang, next_button, choice, free, submit,
+        skip_rest, progress_box, progress, read_box, reading, sections, save_read, record_box, export, reset_button,
+        confirm, imported,
+    ]  # fmt: skip
+
+    def show_item(item: Item, text: str) -> tuple[Any, ...]:
+        """(item id, question, choice, free text) for an item."""
         if isinstance(item.body, McqItem):
-            options = [
-                (f"{letter}. {c}", letter) for letter, c in zip(item.body.letters, item.body.choices, strict=True)
-            ]
             return (
                 item.id,
                 text,
-                gr.update(choices=options, value=None, visible=True),
+                gr.update(choices=sv.choices(item), value=None, visible=True),
                 gr.update(value="", visible=False),
-                "",
             )
-        return item.id, text, gr.update(choices=[], value=None, visible=False), gr.update(value="", visible=True), ""
+        return item.id, text, gr.update(choices=[], value=None, visible=False), gr.update(value="", visible=True)
 
-    def on_submit(current: str, picked: str | None, written: str, request: gr.Request) -> tuple[Any, ...]:
+    def propose(name: str, wanted: str, lang: str) -> tuple[Any, ...]:
+        """The next practice item as (item id, question, choice, free text)."""
+        try:
+            proposal = service.next(name, wanted or None, lang)
+        except TutorError as exc:
+            return "", _note(str(exc), lang), gr.update(visible=False), gr.update(visible=False)
+        return show_item(proposal.item, sv.item_markdown(proposal, proposal.why, lang))
+
+    def item_language(ui: str, chosen: Any) -> str:
+        return chosen if chosen in ("en", "zh") else _lang(ui)
+
+    # ------------------------------------------------------------------------------------------ handlers
+    # Every output list below is (item id, question, choice, free, feedback, progress, placing, skip_rest, offer)
+    # unless stated.
+
+    def on_next(ui: str, chosen: str, wanted: str, request: gr.Request) -> tuple[Any, ...]:
         name = learner_of(request)
+        shown = propose(name, str(wanted or ""), item_language(ui, chosen))
+        return (*shown, "", gr.skip(), None, gr.update(visible=False), gr.update(visible=False))
+
+    def on_pick(ui: str, chosen: str, evt: gr.SelectData, request: gr.Request) -> tuple[Any, ...]:
+        """A concept clicked on the progress map: practise it now, whatever its prerequisites."""
+        name = learner_of(request)
+        wanted = evt.value if isinstance(evt.value, str) and evt.value in service.path.by_id else ""
+        shown = propose(name, wanted, item_language(ui, chosen))
+        return (
+            *shown, "", gr.skip(), None, gr.update(visible=False), gr.update(visible=False), gr.update(value=wanted)
+        )  # fmt: skip
+
+    def placement_step(state: Placing, lang: str) -> tuple[Any, ...]:
+        """(item id, question, choice, free) for the check's next item, with where it is in the check."""
+        item = service.item(state.items[state.at])
+        head = st(lang, "placement_progress", at=state.at + 1, n=len(state.items))
+        text = defuse_links(f"{sv.item_marker(item)}<small>{escape_html(head)}</small>\n\n**{typeset(item.question)}**")
+        return show_item(item, text)
+
+    def on_start(ui: str, chosen: str, request: gr.Request) -> tuple[Any, ...]:
+        learner_of(request)
+        lang = item_language(ui, chosen)
+        items = [i.id for i in service.placement_items(lang)]
+        if not items:
+            return (gr.skip(),) * 6 + (None, gr.update(visible=False), gr.update(visible=False))
+        state = Placing(items, lang)
+        return (
+            *placement_step(state, _lang(ui)),
+            "",
+            gr.skip(),
+            state,
+            gr.update(visible=True),
+            gr.update(visible=False),
+        )
+
+    def finish(name: str, state: Placing, ui: str) -> tuple[Any, ...]:
+        result = service.place(name, state.answers, state.lang)
+        report = service.progress(name)
+        text = sv.placement_result(result, len(state.items), service.path, ui, report.current_stage)
+        shown = propose(name, "", state.lang)
+        return (
+            *shown, text, sv.progress_html(report, ui, stage_orders), None, gr.update(visible=False),
+            gr.update(visible=False),
+        )  # fmt: skip
+
+    def on_skip(ui: str, chosen: str, request: gr.Request) -> tuple[Any, ...]:
+        name = learner_of(request)
+        service.skip_placement(name)
+        lang = _lang(ui)
+        shown = propose(name, "", item_language(ui, chosen))
+        return (
+            *shown, st(lang, "placement_skipped"), progress_of(name, lang), None, gr.update(visible=False),
+            gr.update(visible=False),
+        )  # fmt: skip
+
+    def on_skip_rest(state: Placing | None, ui: str, request: gr.Request) -> tuple[Any, ...]:
+        name = learner_of(request)
+        if not isinstance(state, Placing):
+            return (gr.skip(),) * 6 + (None, gr.update(visible=False), gr.skip())
+        return finish(name, state, _lang(ui))
+
+    def on_submit(
+        current: str, picked: str | None, written: str, state: Placing | None, ui: str, zone: str, request: gr.Request
+    ) -> tuple[Any, ...]:
+        name = learner_of(request)
+        lang = _lang(ui)
+        keep = (gr.skip(),) * 4
+        if isinstance(state, Placing) and current == state.items[state.at]:
+            if not picked:
+                return (*keep, _note(st(lang, "choice") + " ?", lang), gr.skip(), state, gr.skip(), gr.skip())
+            state.answers[current] = str(picked)
+            if state.at < len(state.items):
+                return (*placement_step(state, lang), "", gr.skip(), state, gr.skip(), gr.skip())
+            return finish(name, state, lang)
         if not current:
-            return "**Note:** press “Next item” first · 请先点“下一题”。", gr.update()
+            return (*keep, _note(st(lang, "press_next"), lang), gr.skip(), None, gr.skip(), gr.skip())
         try:
             item = service.item(str(current))
             reply = (picked or "") if isinstance(item.body, McqItem) else (written or "")
+            before = {c.id: c.mastery for c in service.progress(name, empty_if_new=True).concepts}
             result = service.answer(name, item.id, str(reply))
         except TutorError as exc:
-            return f"**Note:** {html.escape(str(exc))}", gr.update()
-        text = view.feedback(result.grade, result.mastery, result.next_review, item.lang)
-        return text, view.progress_html(service.progress(name))
+            return (*keep, _note(str(exc), lang), gr.skip(), None, gr.skip(), gr.skip())
+        concept = service.path.by_id[item.concept]
+        now = service.clock()
+        review = sv.when(parse_iso(result.next_review), now, lang, sv.zone(zone))
+        text = sv.feedback_markdown(
+            item,
+            str(reply),
+            result.grade,
+            concept.title(lang),
+            (before.get(item.concept, 0.0), result.mastery),
+            review,
+            links,
+            lang,
+        )
+        return (*keep, text, progress_of(name, lang, item.concept), None, gr.skip(), gr.skip())
 
     def on_reading(reading_id: str | None, request: gr.Request) -> Any:
         name = learner_of(request)
@@ -258,43 +363,50 @@ def build_study_tab(app: gr.Blocks, settings: Settings, service: StudyService) -
         done = sorted({s for r, s in service.progress(name, empty_if_new=True).read if r == reading.id})
         return gr.update(choices=names, value=done)
 
-    def on_save_read(reading_id: str | None, ticked: list[str] | None, request: gr.Request) -> str:
+    def on_save_read(reading_id: str | None, ticked: list[str] | None, ui: str, request: gr.Request) -> str:
         name = learner_of(request)
         if reading_id:
             try:
                 service.mark_read(name, str(reading_id), [str(x) for x in ticked or []])
             except TutorError as exc:
                 raise gr.Error(str(exc), print_exception=False) from None
-        return view.progress_html(service.progress(name, empty_if_new=True))
+        return progress_of(name, _lang(ui))
 
-    def on_import(upload: str | None, request: gr.Request) -> tuple[Any, ...]:
+    def on_import(upload: str | None, ui: str, request: gr.Request) -> tuple[Any, ...]:
         name = learner_of(request)
+        lang = _lang(ui)
         if not upload:
-            return gr.update(), gr.update()
+            return gr.skip(), gr.skip(), gr.skip()
         try:
             service.import_record(Path(upload).read_text(encoding="utf-8"), learner=name)
         except (TutorError, OSError, UnicodeDecodeError) as exc:
-            return f"**Note:** {html.escape(str(exc).splitlines()[0])}", gr.update()
-        return "Imported · 已导入", view.progress_html(service.progress(name))
+            return _note(str(exc).splitlines()[0], lang), gr.skip(), gr.skip()
+        return st(lang, "imported"), progress_of(name, lang), gr.update(visible=offered(name, lang))
 
-    def on_reset(request: gr.Request) -> tuple[Any, ...]:
+    def on_reset(ui: str, request: gr.Request) -> tuple[Any, ...]:
         name = learner_of(request)
+        lang = _lang(ui)
         if service.known_learner(name):
             service.reset(name)
-        return view.progress_html(service.progress(name, empty_if_new=True)), "", gr.update(visible=False)
+        return progress_of(name, lang), "", gr.update(visible=False), gr.update(visible=offered(name, lang))
 
     # Page events are private (issue 9): only `study_answer` is a public API endpoint. None takes a learner.
     private: dict[str, Any] = {"api_visibility": "private"}
-    app.load(on_load, None, [who, sign_out, progress], **private)
+    shown = [item_id, question, choice, free, feedback, progress, placing, skip_rest, offer]
+    app.load(None, None, [tz], js=TZ_JS, **private)
     sign_out.click(None, None, None, js="() => { window.location.href = 'logout'; }")
-    next_button.click(on_next, [lang, concept], [item_id, question, choice, free, feedback], **private)
-    submit.click(on_submit, [item_id, choice, free], [feedback, progress], **private)
+    next_button.click(on_next, [ui_lang, item_lang, concept], shown, **private)
+    progress.select(on_pick, [ui_lang, item_lang], [*shown, concept], **private)
+    start.click(on_start, [ui_lang, item_lang], shown, **private)
+    skipped = skip.click(on_skip, [ui_lang, item_lang], shown, **private)
+    skipped_rest = skip_rest.click(on_skip_rest, [placing, ui_lang], shown, **private)
+    answered = submit.click(on_submit, [item_id, choice, free, placing, ui_lang, tz], shown, **private)
     reading.change(on_reading, [reading], [sections], **private)
-    save_read.click(on_save_read, [reading, sections], [progress], **private)
-    imported.upload(on_import, [imported], [feedback, progress], **private)
+    save_read.click(on_save_read, [reading, sections, ui_lang], [progress], **private)
+    imported.upload(on_import, [imported, ui_lang], [feedback, progress, offer], **private)
     reset_button.click(lambda: gr.update(visible=True), None, [confirm], **private)
-    confirm.click(on_reset, None, [progress, feedback, confirm], **private)
-    return StudyTab(service, tab)
+    reset = confirm.click(on_reset, [ui_lang], [progress, feedback, confirm, offer], **private)
+    return StudyTab(service, tab, language_outputs, language_updates, [answered, skipped, skipped_rest, reset])
 
 
 # ------------------------------------------------------------------------------------------ teacher

@@ -78,20 +78,36 @@ const filterGlossary = (needle) => {
   });
   const none = document.querySelector('#glossary .terms-none');
   if (none) none.hidden = shown > 0;
+  const count = document.querySelector('#glossary .terms-count');
+  if (count) count.textContent = words ? count.dataset.some.replace('{shown}', shown) : count.dataset.all;
 };
 document.addEventListener('input', (event) => {
   if (event.target.closest && event.target.closest('#glossary-search')) filterGlossary(event.target.value);
 });
 
-// Each new answer is brought into view from its top (title first), once.
+// Each new answer is brought into view from its top (title first), once: the chat's own box scrolls, and the
+// window moves only as far as needed to show the title, so the header stays on screen (or one swipe away).
 const seen = new Set();
 document.querySelectorAll('#chat .answer[id]').forEach((a) => seen.add(a.id));
+const scroller = (el) => {
+  for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+    const style = getComputedStyle(box);
+    if (/(auto|scroll)/.test(style.overflowY) && box.scrollHeight > box.clientHeight + 2) return box;
+  }
+  return null;
+};
+const showTop = (answer) => {
+  const box = scroller(answer);
+  if (box) box.scrollTop += answer.getBoundingClientRect().top - box.getBoundingClientRect().top - 4;
+  const top = answer.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight - 80) window.scrollBy(0, top - Math.min(120, window.innerHeight / 4));
+};
 new MutationObserver(() => {
   const answers = document.querySelectorAll('#chat .answer[id]');
   const newest = answers[answers.length - 1];
   if (!newest || seen.has(newest.id)) return;
   answers.forEach((a) => seen.add(a.id));
-  requestAnimationFrame(() => newest.scrollIntoView({ block: 'start' }));
+  requestAnimationFrame(() => showTop(newest));
 }).observe(document.body, { childList: true, subtree: true });
 
 // A page opened in the viewer scrolls to its highlighted quote once the image has its size: inside the page's
