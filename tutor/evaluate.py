@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from tutor.answer import Answer, Tutor
 from tutor.conversation import Turn
-from tutor.errors import ConfigError
+from tutor.jsonl import load_jsonl
 from tutor.lang.quotable import quotable
 from tutor.lang.script import detect_language
 from tutor.lang.verdict import verdict_opening
@@ -48,24 +48,9 @@ class Question(BaseModel):
 
 
 def load_questions(path: Path) -> list[Question]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise ConfigError(f"No question file at {path}.") from None
-    questions = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            questions.append(Question.model_validate_json(line))
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(p) for p in error["loc"])
-            raise ConfigError(
-                f"{path}:{number} is not a question object: {where}: {error['msg']}. Fields: id, question, "
-                "lang (en|zh), level, expected, and optionally facts, history, tags."
-            ) from exc
-    return questions
+    return load_jsonl(
+        path, Question, "id, question, lang (en|zh), level, expected, and optionally facts, history, tags"
+    )
 
 
 def junk_quote(quote: str) -> bool:

@@ -13,9 +13,9 @@ import hashlib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tutor.errors import ConfigError
+from tutor.jsonl import load_jsonl
 
 Part = Literal["real", "grid", "conversation", "own-doc", "trap"]
 Decision = Literal["answer", "closest", "decline"]
@@ -61,21 +61,7 @@ class Labelled(BaseModel):
 
 def load_labelled(path: Path) -> list[Labelled]:
     """Every labelled question in a file, or a ConfigError naming the line that is wrong."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise ConfigError(f"No question file at {path}.") from None
-    items = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            items.append(Labelled.model_validate_json(line))
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(p) for p in error["loc"]) or "line"
-            raise ConfigError(f"{path}:{number}: {where}: {error['msg']}") from exc
-    return items
+    return load_jsonl(path, Labelled, "see eval/select/README.md")
 
 
 def load_dir(folder: Path) -> list[Labelled]:
