@@ -11,6 +11,7 @@ from references or front matter, and from appendices, figures or code only when 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -65,6 +66,10 @@ WORDS = {
 }
 EVIDENCE_MIN = 0.35  # cosine between a quoted sentence and what it supports, below which it is not quoted
 EVIDENCE_RELATIVE = 0.85  # and a second quote must be nearly as close as the first
+# Words that carry an analogy in the notes' beginner sections ("like a cache", "就像一块只读内存").
+_ANALOGY = re.compile(
+    r"\b(?:like|think of|as if|analog\w*|imagine|picture)\b|就像|像是|看成|看作|好比|类似于|相当于|比作|想象", re.I
+)
 SAME_LEVEL = 0.85  # a document's further sentences are quoted only when nearly as close as its best
 
 
@@ -164,6 +169,8 @@ class CardMaker:
                 text = without_verdict(text)
             direct = f"{text} {''.join(f'[{n}]' for n in dict.fromkeys(markers))}"
             topic = pair.note
+            if decision.aspect == "explain" and not _ANALOGY.search(text):
+                direct += self._analogy(pair.note, lang, book)
         elif candidate is not None and candidate.term is not None:
             term = candidate.term
             note = self.notes.get(term.note, lang)
@@ -274,6 +281,16 @@ class CardMaker:
             return f"{lines} {WORDS['zh']['reading_list']}：{sections}。[{n}]" if sections else f"{lines} [{n}]"
         lines = f"*{r.title}* ({r.short_authors}, {r.year}): {r.why_en}"
         return f"{lines} {WORDS['en']['reading_list']}: {sections}. [{n}]" if sections else f"{lines} [{n}]"
+
+    def _analogy(self, note_id: str, lang: str, book: CitationBook) -> str:
+        """The systems analogy of the concept's beginner note, for a learner who asked for one ("" if none)."""
+        note = self.notes.get(note_id, lang)
+        if note is None:
+            return ""
+        found = next((s for s in split_sentences(note.sections.get("beginner", "")) if _ANALOGY.search(s)), "")
+        if not found:
+            return ""
+        return f" {found} [{book.cite(note.id, WORDS[lang]['beginner'], title=note.title)}]"
 
     def _document_answer(
         self, retrieval: Retrieval, doc_id: str, book: CitationBook, lang: str
