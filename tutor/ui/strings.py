@@ -8,7 +8,7 @@ UI: dict[str, dict[str, str]] = {
         "tagline": "Learn how large language models work by following a reading path — from ML foundations "
         "to LLM serving. Ask in English or Chinese; every answer cites the reading, section and page.",
         "tagline_short": "How LLMs work, one reading at a time.",
-        "to_path": "Reading path ↓",
+        "to_path": "Path ↓",
         "ask": "Ask",
         "placeholder": "Ask about the readings, in English or Chinese…",
         "clear": "Clear chat",
@@ -67,7 +67,7 @@ UI: dict[str, dict[str, str]] = {
         "tagline": "沿着一条阅读路径弄懂大模型是怎么工作的——从机器学习基础到大模型推理部署。"
         "中英文提问都可以，每个回答都注明出处、章节和页码。",
         "tagline_short": "跟着阅读路径弄懂大模型。",
-        "to_path": "阅读路径 ↓",
+        "to_path": "路径 ↓",
         "ask": "提问",
         "placeholder": "用中文或英文提问……",
         "clear": "清空对话",
