@@ -23,7 +23,7 @@ from tutor.config import Settings
 from tutor.facets import OVERVIEW, FacetIndex
 from tutor.lang.quotable import quotable
 from tutor.lang.sentences import split_sentences
-from tutor.lang.tokens import tokenize
+from tutor.lang.tokens import content_words, tokenize
 from tutor.lang.verdict import without_verdict
 from tutor.notes import NoteFile, Notes
 from tutor.qa import QA, Pointer
@@ -159,7 +159,9 @@ class CardMaker:
             pair = self.facets.sibling(candidate.pair, lang)
             target = normalise(retrieval.vector + self.facets.answer_vector(candidate.pair))
             places = [pair.source, *pair.more]
-            evidence = self._evidence(retrieval, target, [p.id for p in places], key_terms, places)
+            evidence = self._evidence(
+                retrieval, target, [p.id for p in places], key_terms, places, f"{retrieval.question} {candidate.pair.a}"
+            )
             markers = []
             for place in places[:2]:
                 quote = next((s for s in evidence if _same_place(s, place)), None)
@@ -194,7 +196,8 @@ class CardMaker:
 
         if not evidence and pair is None and decision.kind == "answer" and decision.reading is None:
             target = normalise(retrieval.vector)
-            evidence = self._evidence(retrieval, target, [h.reading_id for h in retrieval.passages], key_terms, [])
+            readings = [h.reading_id for h in retrieval.passages]
+            evidence = self._evidence(retrieval, target, readings, key_terms, [], retrieval.question)
         quotes = []
         for sentence in evidence[:2]:
             n = _cite_sentence(book, sentence)
@@ -245,8 +248,11 @@ class CardMaker:
         reading_ids: Sequence[str],
         key_terms: set[str],
         places: Sequence[Pointer],
+        supports: str = "",
     ) -> list[Sentence]:
-        """Up to two sentences of the readings that support `target`, best first."""
+        """Up to two sentences of the readings that support `target`, best first; with `supports` (the answer or
+        the question), only sentences that share a field term or two words with it: a quote must be about what
+        the answer says, not merely near it."""
         ids = [r for r in dict.fromkeys(reading_ids) if not r.startswith("note-")]
         if not ids:
             return []
@@ -255,6 +261,8 @@ class CardMaker:
         for s in found:
             if not quotable(s.text):
                 continue  # an index built before a quoting rule changed
+            if supports and not self._shares_terms(s.text, supports):
+                continue
             bonus = 0.04 * min(2, len(key_terms & set(tokenize(s.text))))
             if any(_same_place(s, p) for p in places):
                 bonus += 0.05
@@ -281,6 +289,14 @@ class CardMaker:
             return f"{lines} {WORDS['zh']['reading_list']}：{sections}。[{n}]" if sections else f"{lines} [{n}]"
         lines = f"*{r.title}* ({r.short_authors}, {r.year}): {r.why_en}"
         return f"{lines} {WORDS['en']['reading_list']}: {sections}. [{n}]" if sections else f"{lines} [{n}]"
+
+    def _shares_terms(self, sentence: str, supports: str) -> bool:
+        """A field term in common (in either language, through the glossary) or two English content words."""
+        glossary = self.retriever.glossary
+        terms = {m.term.key for m in glossary.matches_in(sentence) if not m.everyday}
+        if terms & {m.term.key for m in glossary.matches_in(supports) if not m.everyday}:
+            return True
+        return len(set(content_words(sentence)) & set(content_words(supports))) >= 2
 
     def _analogy(self, note_id: str, lang: str, book: CitationBook) -> str:
         """The systems analogy of the concept's beginner note, for a learner who asked for one ("" if none)."""
@@ -325,7 +341,7 @@ class CardMaker:
             parts.append(decision.numbers.text)
         readings = [str(p.get("id", "")) for p in note.readings] if note else []
         readings += [h.reading_id for h in retrieval.passages]
-        evidence = self._evidence(retrieval, normalise(retrieval.vector), readings, key_terms, [])
+        evidence = self._evidence(retrieval, normalise(retrieval.vector), readings, key_terms, [], retrieval.question)
         return " ".join(parts), evidence
 
     # ------------------------------------------------------------------------------------------ read next

@@ -468,11 +468,11 @@ def build_numbers_panel(lang: str = "en", language: gr.Component | None = None) 
         markdown, frame = NumbersPanel.refresh(chosen, rest[0], *rest[1:-2], bw, pk)
         return bw, pk, markdown, frame
 
+    # Page events, not API endpoints: the only public endpoints are /ask and /study_answer.
+    private: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
     for number in (*sizes, batch, bandwidth, peak):
-        number.input(update, everything, [output, chart], show_progress="hidden", trigger_mode="always_last")
-    precision.input(update, everything, [output, chart], show_progress="hidden")
-    preset.input(choose_preset, everything, [*sizes, output, chart], show_progress="hidden")
-    device.input(
-        choose_device, [*first_input, device, *panel.inputs], [bandwidth, peak, output, chart], show_progress="hidden"
-    )
+        number.input(update, everything, [output, chart], trigger_mode="always_last", **private)
+    precision.input(update, everything, [output, chart], **private)
+    preset.input(choose_preset, everything, [*sizes, output, chart], **private)
+    device.input(choose_device, [*first_input, device, *panel.inputs], [bandwidth, peak, output, chart], **private)
     return panel
