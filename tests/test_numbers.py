@@ -594,5 +594,5 @@ def test_registered_on_the_tutor_command() -> None:
     assert json.loads(result.output)["value"] == 4
 
 
-def test_docs_draft_reports_the_eval() -> None:
-    assert "eval/numbers.jsonl" in Path(REPO / "docs" / "numbers.md").read_text(encoding="utf-8")
+def test_the_readme_reports_the_eval() -> None:
+    assert "eval/numbers.jsonl" in Path(REPO / "README.md").read_text(encoding="utf-8")
