@@ -48,6 +48,14 @@ def test_file_belongs_to_an_existing_note(lang: str, path: Path) -> None:
     assert parsed.note in NOTE_IDS
 
 
+def assert_chinese(text: str, limit: int, said: int) -> None:
+    """Written in Chinese, and short: Chinese characters plus English words at most `limit` (`said` is the aim)."""
+    cjk = len(_CJK.findall(text))
+    latin_words = len(re.findall(r"[A-Za-z][A-Za-z0-9'-]*", text))
+    assert cjk + latin_words <= limit, f"{cjk} characters and {latin_words} words; keep it under {said}"
+    assert cjk > 0.4 * len(re.sub(r"[\s\W\d]", "", text)), "a Chinese answer is written in Chinese"
+
+
 @pytest.mark.parametrize("item", [pair_param(p) for p in PAIRS])
 def test_answer_is_short_self_contained_and_in_its_language(item: QA) -> None:
     assert not re.search(r"\[\d+\]", item.a + item.deeper), "the tutor adds [n] markers itself"
@@ -55,10 +63,7 @@ def test_answer_is_short_self_contained_and_in_its_language(item: QA) -> None:
         assert len(item.a.split()) <= 90, f"{len(item.a.split())} words; keep the direct answer under 80"
         assert not _CJK.search(item.q)
     else:
-        cjk = len(_CJK.findall(item.a))
-        latin_words = len(re.findall(r"[A-Za-z][A-Za-z0-9'-]*", item.a))
-        assert cjk + latin_words <= 180, f"{cjk} characters and {latin_words} words; keep it under 160"
-        assert cjk > 0.4 * len(re.sub(r"[\s\W\d]", "", item.a)), "a Chinese answer is written in Chinese"
+        assert_chinese(item.a, limit=180, said=160)
         assert _CJK.search(item.q)
 
 
@@ -74,10 +79,7 @@ def test_plain_answer_is_short_symbol_free_and_differs_from_the_answer(item: QA)
         assert len(item.plain.split()) <= 60, f"{len(item.plain.split())} words; a beginner's answer stays under 60"
         assert not _CJK.search(item.plain)
     else:
-        cjk = len(_CJK.findall(item.plain))
-        latin_words = len(re.findall(r"[A-Za-z][A-Za-z0-9'-]*", item.plain))
-        assert cjk + latin_words <= 130, f"{cjk} characters and {latin_words} words; keep it under 120"
-        assert cjk > 0.4 * len(re.sub(r"[\s\W\d]", "", item.plain)), "a Chinese answer is written in Chinese"
+        assert_chinese(item.plain, limit=130, said=120)
 
 
 @pytest.mark.parametrize("item", [pair_param(p) for p in PAIRS])

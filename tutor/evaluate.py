@@ -26,7 +26,7 @@ from tutor.conversation import Turn
 from tutor.jsonl import load_jsonl
 from tutor.lang.quotable import quotable
 from tutor.lang.script import detect_language
-from tutor.lang.verdict import verdict_opening
+from tutor.lang.verdict import verdict_polarity
 from tutor.llm.grounding import strip_markers
 from tutor.select.data import Labelled
 from tutor.select.documents import add_documents
@@ -266,11 +266,7 @@ class LabelledOutcome:
     @property
     def verdict_served(self) -> str:
         """The verdict the direct answer opens with: "yes", "no" or ""."""
-        opening = verdict_opening(strip_markers(self.answer.direct))
-        if not opening:
-            return ""
-        text = opening.lower()
-        return "yes" if text.startswith(("yes", "是", "会", "能", "对", "有", "correct", "right")) else "no"
+        return verdict_polarity(strip_markers(self.answer.direct))
 
     @property
     def wrong_verdict(self) -> bool:

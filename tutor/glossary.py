@@ -97,6 +97,10 @@ class Glossary(BaseModel):
             note(lookup[match.group(1).lower()], match.group(1))
         return list(found.values())
 
+    def field_terms(self, text: str) -> frozenset[str]:
+        """The keys of the terms a text names by a form of the field's own (everyday forms left out)."""
+        return frozenset(m.term.key for m in self.matches_in(text) if not m.everyday)
+
     def terms_in(self, text: str) -> list[Term]:
         return [m.term for m in self.matches_in(text)]
 

@@ -34,6 +34,14 @@ def verdict_opening(answer: str) -> str:
     return ""
 
 
+def verdict_polarity(answer: str) -> str:
+    """ "yes" or "no" for an answer that opens with a verdict ("Yes.", "是的。" / "No.", "不是。"), else ""."""
+    opening = verdict_opening(answer).lower()
+    if not opening:
+        return ""
+    return "yes" if opening.startswith(("yes", "是", "会", "能", "对", "有", "correct", "right")) else "no"
+
+
 def without_verdict(answer: str) -> str:
     """The answer with its opening verdict dropped (and the next word capitalised), or unchanged."""
     opening = verdict_opening(answer)

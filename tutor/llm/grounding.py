@@ -271,7 +271,7 @@ class Grounder:
     def _terms(self, text: str) -> set[str]:
         if self.glossary is None:
             return set()
-        return {m.term.key for m in self.glossary.matches_in(text) if not m.everyday}
+        return set(self.glossary.field_terms(text))
 
     def check(self, sentence: str) -> Check:
         bare = strip_markers(sentence)

@@ -90,7 +90,7 @@ def extract(out: Path = FEATURES) -> Tables:
     from tutor.answer import Tutor
     from tutor.config import Settings
     from tutor.ingest import ingest
-    from tutor.lang.verdict import verdict_opening
+    from tutor.lang.verdict import verdict_polarity
     from tutor.select.data import load_dir
     from tutor.select.documents import add_documents
 
@@ -124,8 +124,7 @@ def extract(out: Path = FEATURES) -> Tables:
             rows["cand_y"].append(int(c.ref in wanted))
             rows["cand_q"].append(n)
             rows["cand_kind"].append(kind)
-            opening = verdict_opening(c.pair.a) if c.pair else ""
-            rows["cand_verdict"].append(_polarity(opening))
+            rows["cand_verdict"].append(verdict_polarity(c.pair.a) if c.pair else "")
             rows["cand_ref"].append(c.ref)
         rows["q_base"].append(tutor.selector.featurizer.question_base(table))
         rows["q_decision"].append(item.decision)
@@ -151,13 +150,6 @@ def extract(out: Path = FEATURES) -> Tables:
     )
     tables.save(out)
     return tables
-
-
-def _polarity(opening: str) -> str:
-    if not opening:
-        return ""
-    text = opening.lower()
-    return "yes" if text.startswith(("yes", "是", "会", "能", "对", "有", "correct", "right")) else "no"
 
 
 # ------------------------------------------------------------------------------------------ fitting
