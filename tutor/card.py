@@ -181,7 +181,7 @@ class CardMaker:
             n = book.cite(term.note, words["glossary"], title=note.title if note else term.note)
             direct = f"**{name}**: {definition} [{n}]" if lang == "en" else f"**{name}**：{definition} [{n}]"
         elif candidate is not None and candidate.hit is not None:
-            direct, evidence = self._document_answer(retrieval, candidate.hit.reading_id, book, lang)
+            direct = self._document_answer(retrieval, candidate.hit.reading_id, book, lang)
         else:
             direct, evidence = self._closest_answer(decision, book, level, lang, key_terms)
 
@@ -257,12 +257,16 @@ class CardMaker:
         if not ids:
             return []
         found = self.retriever.sentences(target, k=16, reading_ids=ids, roles=retrieval.roles(), notes=False)
+        glossary = self.retriever.glossary
+        support_terms, support_words = glossary.field_terms(supports), set(content_words(supports))
         scored = []
         for s in found:
             if not quotable(s.text):
                 continue  # an index built before a quoting rule changed
-            if supports and not self._shares_terms(s.text, supports):
-                continue
+            if supports and not (
+                glossary.field_terms(s.text) & support_terms or len(set(content_words(s.text)) & support_words) >= 2
+            ):
+                continue  # no field term in common (either language, through the glossary), nor two English words
             bonus = 0.04 * min(2, len(key_terms & set(tokenize(s.text))))
             if any(_same_place(s, p) for p in places):
                 bonus += 0.05
@@ -290,14 +294,6 @@ class CardMaker:
         lines = f"*{r.title}* ({r.short_authors}, {r.year}): {r.why_en}"
         return f"{lines} {WORDS['en']['reading_list']}: {sections}. [{n}]" if sections else f"{lines} [{n}]"
 
-    def _shares_terms(self, sentence: str, supports: str) -> bool:
-        """A field term in common (in either language, through the glossary) or two English content words."""
-        glossary = self.retriever.glossary
-        terms = {m.term.key for m in glossary.matches_in(sentence) if not m.everyday}
-        if terms & {m.term.key for m in glossary.matches_in(supports) if not m.everyday}:
-            return True
-        return len(set(content_words(sentence)) & set(content_words(supports))) >= 2
-
     def _analogy(self, note_id: str, lang: str, book: CitationBook) -> str:
         """The systems analogy of the concept's beginner note, for a learner who asked for one ("" if none)."""
         note = self.notes.get(note_id, lang)
@@ -308,20 +304,18 @@ class CardMaker:
             return ""
         return f" {found} [{book.cite(note.id, WORDS[lang]['beginner'], title=note.title)}]"
 
-    def _document_answer(
-        self, retrieval: Retrieval, doc_id: str, book: CitationBook, lang: str
-    ) -> tuple[str, list[Sentence]]:
+    def _document_answer(self, retrieval: Retrieval, doc_id: str, book: CitationBook, lang: str) -> str:
         """A document answers: its one to three sentences closest to the question, quoted and cited."""
         found = self.retriever.sentences(retrieval.vector, k=12, reading_ids=[doc_id], roles=retrieval.roles())
         pool = [s for s in found if quotable(s.text)]
         best = pool[0].similarity if pool else 0.0
         chosen = [s for s in pool if s.similarity >= SAME_LEVEL * best][:3]
         if not chosen:
-            return "", []
+            return ""
         pieces = [f"“{s.text}” [{_cite_sentence(book, s)}]" for s in chosen]
         title = str(chosen[0].meta.get("title") or doc_id)
         lead = WORDS[lang]["from_document"].format(title=title)
-        return f"{lead} {' '.join(pieces)}", []
+        return f"{lead} {' '.join(pieces)}"
 
     def _closest_answer(
         self, decision: Decision, book: CitationBook, level: str, lang: str, key_terms: set[str]

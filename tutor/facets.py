@@ -112,12 +112,8 @@ class FacetIndex:
     def term_sets(self) -> tuple[list[frozenset[str]], list[frozenset[str]]]:
         """The field terms (glossary keys, so 残差连接 and residual connection are one) each pair's question
         phrasings and its answer name; everyday words left out."""
-        questions, answers = [], []
-        for pair in self.pairs:
-            questions.append(
-                frozenset(m.term.key for m in self.glossary.matches_in(pair.search_text) if not m.everyday)
-            )
-            answers.append(frozenset(m.term.key for m in self.glossary.matches_in(pair.a) if not m.everyday))
+        questions = [self.glossary.field_terms(pair.search_text) for pair in self.pairs]
+        answers = [self.glossary.field_terms(pair.a) for pair in self.pairs]
         return questions, answers
 
     @cached_property
@@ -126,22 +122,12 @@ class FacetIndex:
         return [numbered_names(p.search_text) for p in self.pairs]
 
     @cached_property
-    def is_overview(self) -> np.ndarray:
-        return np.asarray([p.id == OVERVIEW for p in self.pairs], dtype=bool)
-
-    @cached_property
     def _bm25_questions(self) -> Bm25 | None:
         docs = [tokenize(p.search_text) for p in self.pairs]
         return Bm25(docs) if any(docs) else None
 
-    def _field_terms(self, text: str) -> frozenset[str]:
-        return frozenset(m.term.key for m in self.glossary.matches_in(text) if not m.everyday)
-
     def warm_up(self) -> None:
         _ = self._phrasings, self._answers, self._bm25, self._bm25_questions, self.term_sets, self.names
-
-    def index_of(self, key: str) -> int | None:
-        return self._index.get(key)
 
     def answer_vector(self, pair: QA) -> np.ndarray:
         row: np.ndarray = self._answers[self._index[pair.key]]
@@ -155,10 +141,12 @@ class FacetIndex:
         """The same question in another language when it was written there under the same id."""
         return self._by_note_id.get((pair.note, lang, pair.id), pair)
 
-    def _phrase_similarity(self, vector: np.ndarray) -> np.ndarray:
+    def _phrase_similarity(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(best cosine over each pair's phrasings, cosine with its first phrasing, the pair's own question)."""
         matrix, starts = self._phrasings
-        best: np.ndarray = np.maximum.reduceat(matrix @ vector, starts)  # each pair's phrasings are contiguous
-        return best
+        sims = matrix @ vector
+        best: np.ndarray = np.maximum.reduceat(sims, starts)  # each pair's phrasings are contiguous rows
+        return best, sims[starts]
 
     def signals(self, vector: np.ndarray, tokens: Sequence[str], context: np.ndarray | None = None) -> PairSignals:
         """Every pair's closeness to the question: dense (phrasings, answer), lexical, and with the context."""
@@ -166,14 +154,14 @@ class FacetIndex:
         if not n:
             empty = np.zeros(0, dtype=np.float32)
             return PairSignals(empty, empty, empty, empty, empty, None)
-        matrix, starts = self._phrasings
+        similarity, main_similarity = self._phrase_similarity(vector)
         return PairSignals(
-            similarity=self._phrase_similarity(vector),
-            main_similarity=matrix[starts] @ vector,
+            similarity=similarity,
+            main_similarity=main_similarity,
             answer_similarity=self._answers @ vector,
             lexical=_scaled(self._bm25, tokens, n),
             lexical_question=_scaled(self._bm25_questions, tokens, n),
-            context_similarity=self._phrase_similarity(context) if context is not None else None,
+            context_similarity=self._phrase_similarity(context)[0] if context is not None else None,
         )
 
 

@@ -127,8 +127,6 @@ class Retrieval:
     readings: list[CatalogHit]  # reading-list entries, best first
     matches: list[Match] = field(default_factory=list)
     extras: bool = False  # the learner asks about an appendix, a figure, a table or code
-    foreign: int = 0  # words (or Chinese characters) of the question the readings, notes and Q&A never use
-    content: int = 1  # words (or Chinese characters) of the question that carry meaning
     best_passage: float = 0.0  # dense similarity of the closest passage
     best_sentence: float = 0.0  # dense similarity of the closest sentence of the readings and documents
     ms: float = 0.0
@@ -381,7 +379,7 @@ class Retriever:
         extras = bool(_ASKS_FOR_EXTRAS.search(question))
         query = f"{previous.question} {question}" if previous else question
         search_vector = vector if context is None else normalise(vector + context)
-        english = [m.term.en for m in self.glossary.matches_in(query)]
+        english = [m.term.en for m in (self.glossary.matches_in(query) if previous else matches)]
         passages, notes, best_passage = self._passages(question, vector, english, extras)
         if context is not None:  # a follow-up's passages may only be found with its topic
             more, _, _ = self._passages(query, search_vector, english, extras)
@@ -390,7 +388,6 @@ class Retriever:
         best_sentence = max(
             (s.similarity for s in self.sentences(vector, k=1, roles=("abstract", "body"))), default=0.0
         )
-        foreign, content = self.vocabulary().foreign(question)
         return Retrieval(
             question=question,
             lang=lang,
@@ -402,8 +399,6 @@ class Retriever:
             readings=self.catalog.search(vector, question, lang),
             matches=matches,
             extras=extras,
-            foreign=foreign,
-            content=content,
             best_passage=best_passage,
             best_sentence=best_sentence,
             ms=(time.perf_counter() - start) * 1000,

@@ -176,6 +176,16 @@ class Featurizer:
         return np.asarray([p.note for p in self.facets.pairs])
 
     @cached_property
+    def _note_codes(self) -> dict[str, tuple[list[str], np.ndarray]]:
+        """Per language: the concepts, in the order they first appear, and each pair row's concept index."""
+        out = {}
+        for lang, rows in self._rows_by_lang.items():
+            notes = list(dict.fromkeys(self._note_of_row[rows].tolist()))
+            index = {note: i for i, note in enumerate(notes)}
+            out[lang] = (notes, np.asarray([index[n] for n in self._note_of_row[rows]], dtype=np.int64))
+        return out
+
+    @cached_property
     def _overview_row(self) -> dict[tuple[str, str], int]:
         return {(p.note, p.lang): i for i, p in enumerate(self.facets.pairs) if p.id == OVERVIEW}
 
@@ -288,14 +298,12 @@ class Featurizer:
         rows = self._rows_by_lang[lang]
         if not len(rows):
             return {}
-        best: dict[str, float] = {}
-        for note, sim in zip(self._note_of_row[rows], signals_similarity[rows], strict=True):
-            if sim > best.get(note, -1.0):
-                best[note] = float(sim)
-        values = np.asarray(list(best.values()))
+        notes, codes = self._note_codes[lang]
+        values = np.full(len(notes), -1.0)
+        np.maximum.at(values, codes, signals_similarity[rows])
         weights = np.exp((values - values.max()) / CONCEPT_TEMPERATURE)
         weights /= weights.sum()
-        return dict(zip(best, weights.tolist(), strict=True))
+        return dict(zip(notes, weights.tolist(), strict=True))
 
     def _candidates(self, q: Question, r: Retrieval) -> list[Candidate]:
         rows = self._rows_by_lang[q.lang]
@@ -427,7 +435,7 @@ class Featurizer:
         title = len(q.tokens & heading_tokens) / len(q.tokens) if q.tokens else 0.0
         body_terms = self._passage_terms.get(str(hit.doc.id))
         if body_terms is None:  # the glossary scan is the costly part of a document's row: once per passage
-            body_terms = frozenset(m.term.key for m in self.glossary.matches_in(hit.body) if not m.everyday)
+            body_terms = self.glossary.field_terms(hit.body)
             if len(self._passage_terms) > 4096:
                 self._passage_terms.clear()
             self._passage_terms[str(hit.doc.id)] = body_terms

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from tutor.errors import ConfigError
+from tutor.select.features import CANDIDATE_FEATURES
 
 WEIGHTS = "weights.json"
 DECISIONS = ("answer", "closest", "decline")
@@ -114,8 +115,6 @@ class Models:
 def keeps_verdict(aspect: str, row: np.ndarray, threshold: float) -> bool:
     """A pair's opening "No." / "不是。" answers the learner only if the learner asked a yes/no question, about the
     same terms (every field term of the question is in the pair's question), and close to the pair's question."""
-    from tutor.select.features import CANDIDATE_FEATURES
-
     similarity = row[CANDIDATE_FEATURES.index("main_similarity")]
     same_terms = row[CANDIDATE_FEATURES.index("terms_in_question")] >= 1.0
     return aspect == "yesno" and bool(same_terms) and float(similarity) >= threshold

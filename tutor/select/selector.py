@@ -112,18 +112,19 @@ class Selector:
         row = question_row(self.featurizer.question_base(table), table.probabilities, kinds_of(table.candidates))
         probabilities = self.models.decision.class_probabilities(row)
         scores = dict(zip(DECISIONS, probabilities.tolist(), strict=True))
-        top = float(table.probabilities.max()) if len(table.probabilities) else 0.0
+        at = int(np.argmax(table.probabilities)) if len(table.probabilities) else None
+        top = float(table.probabilities[at]) if at is not None else 0.0
         kind: Kind = self.models.decide(probabilities, top)  # type: ignore[assignment]
-        best = self._best(table)
-        if kind == "answer" and best is None:
+        if kind == "answer" and at is None:
             kind = "closest"
         if kind == "decline":
             return Decision("decline", retrieval, table, scores=scores)
-        reasons = self.models.ranker.contributions(table.matrix[table.candidates.index(best)]) if best else []
+        best = table.candidates[at] if at is not None else None
+        reasons = self.models.ranker.contributions(table.matrix[at]) if at is not None else []
         decision = Decision(kind, retrieval, table, best, table_concept(table), scores=scores, reasons=reasons)
         if best is not None and best.pair is not None:
-            row = table.matrix[table.candidates.index(best)]
-            decision.keep_verdict = keeps_verdict(table.question.aspect, row, self.models.verdict_similarity)
+            verdict = self.models.verdict_similarity
+            decision.keep_verdict = keeps_verdict(table.question.aspect, table.matrix[at], verdict)
         if kind == "closest" and quantity is not None:
             decision.numbers = quantity  # says which sizes the calculation needs
         return decision
@@ -134,12 +135,6 @@ class Selector:
         if len(table.candidates):
             table.probabilities = self.models.ranker.probability(table.matrix)
         return table
-
-    @staticmethod
-    def _best(table: Table) -> Candidate | None:
-        if not len(table.probabilities):
-            return None
-        return table.candidates[int(np.argmax(table.probabilities))]
 
     def _reading_question(self, retrieval: Retrieval) -> CatalogHit | None:
         """A question that names a reading without a file here ("西瓜书应该先读哪几章？"): the reading list answers."""
