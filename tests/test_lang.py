@@ -10,7 +10,7 @@ from tutor.lang.negation import negated, negation_flipped, negation_spans
 from tutor.lang.numbers import numbers_in
 from tutor.lang.quotable import quotable
 from tutor.lang.script import detect_language, has_cjk
-from tutor.lang.sentences import clauses, ends_sentence, split_sentences
+from tutor.lang.sentences import clauses, clean_text, ends_sentence, split_sentences
 from tutor.lang.tokens import content_words, tokenize
 
 
@@ -105,7 +105,7 @@ SPLITS = [
     ),
     ("No. 5 is the best model. It wins.", ["No. 5 is the best model.", "It wins."]),
     ("4To illustrate, take a tree. It splits.", ["To illustrate, take a tree.", "It splits."]),
-    ("残差连接让梯度直接回传。它解决了退化问题！是吗？", ["残差连接让梯度直接回传。", "它解决了退化问题!", "是吗?"]),
+    ("残差连接让梯度直接回传。它解决了退化问题！是吗？", ["残差连接让梯度直接回传。", "它解决了退化问题！", "是吗？"]),
     ("BERT 用了 15% 的掩码。其中 80% 换成 [MASK]。", ["BERT 用了 15% 的掩码。", "其中 80% 换成 [MASK]。"]),
 ]
 
@@ -113,6 +113,13 @@ SPLITS = [
 @pytest.mark.parametrize(("text", "sentences"), [pytest.param(t, s, id=t[:30]) for t, s in SPLITS])
 def test_split_sentences(text: str, sentences: list[str]) -> None:
     assert split_sentences(text) == sentences
+
+
+def test_cleaning_keeps_chinese_punctuation_and_folds_full_width_letters() -> None:
+    assert (
+        clean_text("全相联缓存：它不是一行，而是多行。ﬁne ＡＢＣ１２") == "全相联缓存：它不是一行，而是多行。fine ABC12"
+    )
+    assert split_sentences("它快吗?是的!") == ["它快吗?", "是的!"], "half-width marks typed in Chinese still end one"
 
 
 @pytest.mark.parametrize(

@@ -19,14 +19,21 @@ _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((?:https?://|#|\.{0,2}/)[^)]*\)")
 
 
+# Everything but CJK punctuation (U+3000–U+303F, and the full-width forms of ! " , . : ; ? ( ) [ ] { } ~).
+_FOLDABLE = re.compile(
+    r"[^\u3000-\u303f\uff01\uff02\uff08\uff09\uff0c\uff0e\uff1a\uff1b\uff1f\uff3b\uff3d\uff5b\uff5d\uff5e]+"
+)
+
+
 def clean_text(text: str) -> str:
     """Make document text read as prose and keep it from posing as our citations.
 
-    Normalises ligatures (ﬁ → fi), joins PDF line breaks and hyphenation, drops Markdown images and
-    link targets, and removes the papers' own reference markers ("[36]"), which would otherwise look
-    like our [n] markers.
+    Normalises ligatures (ﬁ → fi) and full-width letters and digits, but keeps Chinese punctuation (，。：！), which
+    NFKC would turn into ASCII inside a Chinese sentence; joins PDF line breaks and hyphenation, drops Markdown
+    images and link targets, and removes the papers' own reference markers ("[36]"), which would otherwise look like
+    our [n] markers.
     """
-    text = unicodedata.normalize("NFKC", text)
+    text = _FOLDABLE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
     text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
     text = _MD_IMAGE.sub("", text)
     text = _MD_LINK.sub(lambda m: "" if m.group(1) in ("(cite)", "cite") else m.group(1), text)
@@ -39,7 +46,7 @@ _SENTENCE_END = re.compile(
     rf"(?<=[.!?])\s+{_START}"  # Latin: punctuation, a space, the next sentence's first character
     rf"|(?<=[.!?][\"”’)])\s+{_START}"  # … after a closing quote or bracket
     r"|(?<=[。！？])"  # Chinese: no space after the full stop
-    rf"|(?<=[{CJK_CLASS}][!?])"  # … nor after a half-width one (NFKC turns ！ into !)
+    rf"|(?<=[{CJK_CLASS}][!?])"  # … nor after a half-width one typed in Chinese text
 )
 _GLUED_FOOTNOTE = re.compile(r"(?<=[a-z]{2}[.!?])\d{1,2}(?=\s+[A-Z])")  # "steps.4 The": footnote 4
 _LEADING_FOOTNOTE = re.compile(r"^\d{1,2}(?=[A-Z][a-z])")  # "4To illustrate…"
