@@ -159,12 +159,7 @@ def test_off_topic_questions_are_still_declined(tutor: Tutor, question: str) -> 
     [
         "What is dropout?",
         "What dropout rate should I use for hidden layers?",
-        pytest.param(
-            "dropout 在测试时怎么处理？",
-            marks=pytest.mark.xfail(
-                strict=True, reason="a Chinese question about an English document of one's own loses to a bank pair"
-            ),
-        ),
+        "dropout 在测试时怎么处理？",
     ],
 )
 def test_a_learners_own_document_answers_what_it_covers(tutor: Tutor, question: str) -> None:

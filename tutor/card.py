@@ -333,6 +333,12 @@ class CardMaker:
                 parts.append(f"{definition} [{book.cite(note.id, words[level], title=note.title)}]")
         if decision.numbers is not None:
             parts.append(decision.numbers.text)
+        nearest = decision.candidate
+        if nearest is not None and nearest.user_doc and nearest.hit is not None:
+            # the learner's own document came closest: its sentences nearest the question, quoted
+            quoted = self._document_answer(retrieval, nearest.hit.reading_id, book, lang)
+            if quoted:
+                return " ".join([*parts, quoted]), []
         readings = [str(p.get("id", "")) for p in note.readings] if note else []
         readings += [h.reading_id for h in retrieval.passages]
         evidence = self._evidence(retrieval, normalise(retrieval.vector), readings, key_terms, [], retrieval.question)

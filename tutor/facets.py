@@ -34,6 +34,11 @@ class PairSignals:
     lexical: np.ndarray  # BM25 over the pair's phrasings and answer, scaled to 0..1
     lexical_question: np.ndarray  # BM25 over the pair's phrasings alone, scaled to 0..1
     context_similarity: np.ndarray | None  # as `similarity`, for the question read with the one before it
+    # Within each concept (note and language): what tells a pair from its siblings. The question and the
+    # phrasings less their concept's mean phrasing, compared (best phrasing); BM25 over the concept's own
+    # phrasings, whose word weights come from that concept alone, scaled to its best pair.
+    concept_similarity: np.ndarray
+    concept_lexical: np.ndarray
 
 
 OVERVIEW = "overview"  # the id of the pair each note gets for its own name ("Gradient boosting", "梯度提升")
@@ -126,8 +131,53 @@ class FacetIndex:
         docs = [tokenize(p.search_text) for p in self.pairs]
         return Bm25(docs) if any(docs) else None
 
+    @cached_property
+    def _concepts(self) -> tuple[np.ndarray, list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+        """Per phrasing its concept's index; per concept its pair rows; the concepts' mean phrasings; per
+        phrasing, its distance from its concept's mean as a unit vector, and that vector's product with the mean."""
+        matrix, starts = self._phrasings
+        keys = list(dict.fromkeys((p.note, p.lang) for p in self.pairs))
+        index = {k: i for i, k in enumerate(keys)}
+        of_pair = np.asarray([index[(p.note, p.lang)] for p in self.pairs], dtype=np.int64)
+        of_phrasing = np.repeat(of_pair, np.diff(np.r_[starts, len(matrix)]))
+        means = np.zeros((len(keys), matrix.shape[1]), dtype=np.float32)
+        np.add.at(means, of_phrasing, matrix)
+        means /= np.bincount(of_phrasing, minlength=len(keys))[:, None]
+        residual = matrix - means[of_phrasing]
+        residual /= np.maximum(np.linalg.norm(residual, axis=1, keepdims=True), 1e-6)
+        along_mean = np.einsum("ij,ij->i", residual, means[of_phrasing])
+        rows = [np.flatnonzero(of_pair == k) for k in range(len(keys))]
+        return of_phrasing, rows, means, residual, along_mean
+
+    @cached_property
+    def _concept_bm25(self) -> list[Bm25 | None]:
+        _, rows, *_ = self._concepts
+        docs = [[tokenize(self.pairs[i].search_text) for i in group] for group in rows]
+        return [Bm25(d) if any(d) else None for d in docs]
+
+    def _concept_similarity(self, vector: np.ndarray) -> np.ndarray:
+        """cos(question − concept mean, phrasing − concept mean), best phrasing of each pair."""
+        _, starts = self._phrasings
+        of_phrasing, _, means, residual, along_mean = self._concepts
+        to_mean = means @ vector
+        distance = np.sqrt(np.maximum(1.0 - 2.0 * to_mean + np.einsum("ij,ij->i", means, means), 1e-6))
+        sims = (residual @ vector - along_mean) / distance[of_phrasing]
+        best: np.ndarray = np.maximum.reduceat(sims, starts)
+        return best
+
+    def _concept_lexical(self, tokens: Sequence[str]) -> np.ndarray:
+        out = np.zeros(len(self.pairs), dtype=np.float32)
+        _, rows, *_ = self._concepts
+        if not tokens:
+            return out
+        for group, index in zip(rows, self._concept_bm25, strict=True):
+            if index is not None:
+                out[group] = _scaled(index, tokens, len(group))
+        return out
+
     def warm_up(self) -> None:
         _ = self._phrasings, self._answers, self._bm25, self._bm25_questions, self.term_sets, self.names
+        _ = self._concepts, self._concept_bm25
 
     def answer_vector(self, pair: QA) -> np.ndarray:
         row: np.ndarray = self._answers[self._index[pair.key]]
@@ -153,7 +203,7 @@ class FacetIndex:
         n = len(self.pairs)
         if not n:
             empty = np.zeros(0, dtype=np.float32)
-            return PairSignals(empty, empty, empty, empty, empty, None)
+            return PairSignals(empty, empty, empty, empty, empty, None, empty, empty)
         similarity, main_similarity = self._phrase_similarity(vector)
         return PairSignals(
             similarity=similarity,
@@ -162,6 +212,8 @@ class FacetIndex:
             lexical=_scaled(self._bm25, tokens, n),
             lexical_question=_scaled(self._bm25_questions, tokens, n),
             context_similarity=self._phrase_similarity(context)[0] if context is not None else None,
+            concept_similarity=self._concept_similarity(vector),
+            concept_lexical=self._concept_lexical(tokens),
         )
 
 

@@ -72,7 +72,10 @@ class Glossary(BaseModel):
                 if _LATIN.search(form) and not _CJK.search(form):
                     lookup.setdefault(form.lower(), t)
         forms = sorted(lookup, key=len, reverse=True)
-        pattern = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, forms)) + r")(?![A-Za-z0-9])", re.I)
+        # an English plural names the same term: "ResNets", "LLMs", "transformers", "biases"
+        pattern = re.compile(
+            r"(?<![A-Za-z0-9])(" + "|".join(map(re.escape, forms)) + r")(?:s|es)?(?![A-Za-z0-9])", re.I
+        )
         return pattern, lookup
 
     def matches_in(self, text: str) -> list[Match]:

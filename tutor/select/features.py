@@ -45,6 +45,8 @@ CANDIDATE_FEATURES = (
     "context_similarity",
     "lexical",
     "lexical_question",
+    "concept_similarity",
+    "concept_lexical",
     "terms_in_question",
     "terms_in_answer",
     "terms_only_in_candidate",
@@ -96,6 +98,7 @@ QUESTION_BASE = (
     "previous_known_share",
     "persona",
     "short",
+    "user_doc_words",
     *(f"aspect_{a}" for a in ASPECTS),
 )
 QUESTION_FEATURES = (*RANKER_SUMMARY, *QUESTION_BASE)
@@ -211,6 +214,22 @@ class Featurizer:
     def _bank_tokens(self) -> frozenset[str]:
         """Every token the Q&A bank uses: a question word only a learner's document uses points to that document."""
         return frozenset(t for p in self.facets.pairs for t in tokenize(f"{p.search_text} {p.a}"))
+
+    def defines_subject(self, table: Table) -> np.ndarray:
+        """Which candidates define the term a "What is X?" question names exactly: the term's glossary entry, its
+        concept's overview, and that concept's definition pairs (all False for any other question)."""
+        q = table.question
+        out = np.zeros(len(table.candidates), dtype=bool)
+        if q.aspect != "definition" or not q.subject_terms:
+            return out
+        keys = {t.key for t in q.subject_terms}
+        notes = {t.note for t in q.subject_terms if t.note}
+        for i, c in enumerate(table.candidates):
+            if c.term is not None:
+                out[i] = c.term.key in keys
+            elif c.pair is not None and c.note in notes:
+                out[i] = c.kind == "overview" or self._pair_aspects[c.row] == "definition"
+        return out
 
     def _doc_tokens(self, reading_id: str) -> frozenset[str]:
         """The tokens of one document's passages, remembered per committed version of the index."""
@@ -381,6 +400,8 @@ class Featurizer:
             "context_similarity": float(s.context_similarity[i]) if s.context_similarity is not None else 0.0,
             "lexical": float(s.lexical[i]),
             "lexical_question": float(s.lexical_question[i]),
+            "concept_similarity": float(s.concept_similarity[i]),
+            "concept_lexical": float(s.concept_lexical[i]),
             "terms_in_question": in_q,
             "terms_in_answer": in_a,
             "terms_only_in_candidate": extra,
@@ -465,6 +486,8 @@ class Featurizer:
         rows = self._rows_by_lang[q.lang]
         best = float(r.pairs.similarity[rows].max()) if len(rows) else 0.0
         foreign, content = self.retriever.vocabulary().foreign(q.core)
+        exclusive = CANDIDATE_FEATURES.index("doc_words_exclusive")
+        user_docs = [i for i, c in enumerate(table.candidates) if c.user_doc]
         previous_share = 0.0
         if q.previous is not None:
             previous_share = self.retriever.topic_vocabulary(q.previous.topic, q.lang).share_known(q.text)
@@ -484,6 +507,8 @@ class Featurizer:
             "previous_known_share": previous_share,
             "persona": float(q.persona),
             "short": float(len(q.tokens) <= 2),
+            # the question's words that only a learner's document uses (the bank never does): it asks about it
+            "user_doc_words": float(table.matrix[user_docs, exclusive].max()) if user_docs else 0.0,
             **{f"aspect_{a}": float(q.aspect == a) for a in ASPECTS},
         }
         return np.asarray([values[name] for name in QUESTION_BASE], dtype=np.float32)

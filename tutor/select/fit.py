@@ -8,8 +8,8 @@ Two steps, so the fit is reproducible anywhere:
    eval/select/features.npz.
 2. without it: fits the ranker (pairwise logistic regression over candidates, then calibrated) and the decision
    model (multinomial logistic regression over question-level features, on out-of-fold ranker probabilities)
-   on the train split, chooses the regularisation and the decision thresholds on the dev split (the verdict
-   threshold on both), and writes tutor/select/weights.json.
+   on the train split, chooses the regularisation, the weight of own-document questions and the decision
+   thresholds on the dev split (the verdict threshold on both), and writes tutor/select/weights.json.
 
 The frozen test splits (eval/test*/) are never read here.
 """
@@ -42,6 +42,10 @@ DOCS = PROJECT_ROOT / "eval" / "docs"
 FEATURES = LABELLED / "features.npz"
 WEIGHTS = PROJECT_ROOT / "tutor" / "select" / "weights.json"
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
+# How much a question about the learner's own document counts in the ranker's fit, against one about the path:
+# they are few among the labelled questions, and each part of the issue's targets counts alike (chosen on dev).
+OWN_DOC_WEIGHTS = (1.0, 2.0, 3.0, 4.0)
+RANKED_PARTS = ("real", "grid", "conversation", "own-doc")
 VERDICT_GRID = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.01)
 FOLDS = 5
 MAX_NEGATIVES = 40  # wrong candidates paired with each right one, drawn at random with a fixed seed
@@ -58,6 +62,7 @@ class Tables:
     q_base: np.ndarray
     q_decision: np.ndarray
     q_split: np.ndarray
+    q_part: np.ndarray  # real, grid, conversation, own-doc, trap
     q_id: np.ndarray
     q_aspect: np.ndarray
     q_verdict: np.ndarray  # "yes" / "no" / "partly" / "" (the right answer to a yes/no question)
@@ -129,6 +134,7 @@ def extract(out: Path = FEATURES) -> Tables:
         rows["q_base"].append(tutor.selector.featurizer.question_base(table))
         rows["q_decision"].append(item.decision)
         rows["q_split"].append(item.split)
+        rows["q_part"].append(item.part)
         rows["q_id"].append(item.id)
         rows["q_aspect"].append(table.question.aspect)
         rows["q_verdict"].append(item.verdict or "")
@@ -142,6 +148,7 @@ def extract(out: Path = FEATURES) -> Tables:
         q_base=np.asarray(rows["q_base"], dtype=np.float32),
         q_decision=np.asarray(rows["q_decision"]),
         q_split=np.asarray(rows["q_split"]),
+        q_part=np.asarray(rows["q_part"]),
         q_id=np.asarray(rows["q_id"]),
         q_aspect=np.asarray(rows["q_aspect"]),
         q_verdict=np.asarray(rows["q_verdict"]),
@@ -161,15 +168,17 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.where(scale < 1e-6, 1.0, scale)
 
 
-def _fit_ranker(x: np.ndarray, y: np.ndarray, q: np.ndarray, c: float) -> Linear:
+def _fit_ranker(x: np.ndarray, y: np.ndarray, q: np.ndarray, c: float, weight: np.ndarray | None = None) -> Linear:
     """Pairwise: within each question, a right candidate should outscore each wrong one (a logistic model on the
-    differences, as RankSVM does with a hinge); then the score is calibrated into a probability (Platt)."""
+    differences, as RankSVM does with a hinge); then the score is calibrated into a probability (Platt). Each
+    question weighs `weight[q]` (1 when not given), however many right candidates it has."""
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = _standardise(x)
     z = (x - mean) / scale
     rng = np.random.default_rng(0)
     diffs: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
     for question in np.unique(q):
         rows = np.flatnonzero(q == question)
         right, wrong = rows[y[rows] == 1], rows[y[rows] == 0]
@@ -178,9 +187,12 @@ def _fit_ranker(x: np.ndarray, y: np.ndarray, q: np.ndarray, c: float) -> Linear
         if len(wrong) > MAX_NEGATIVES:
             wrong = rng.choice(wrong, MAX_NEGATIVES, replace=False)
         diffs.extend(z[r] - z[wrong] for r in right)
+        share = (1.0 if weight is None else float(weight[question])) / len(right)
+        weights.extend(np.full(len(wrong), share) for _ in right)
     pairs = np.concatenate(diffs) if diffs else np.zeros((0, x.shape[1]))
+    w = np.concatenate(weights) if weights else np.zeros(0)
     model = LogisticRegression(C=c, fit_intercept=False, max_iter=3000, solver="lbfgs")
-    model.fit(np.vstack([pairs, -pairs]), np.r_[np.ones(len(pairs)), np.zeros(len(pairs))])
+    model.fit(np.vstack([pairs, -pairs]), np.r_[np.ones(len(pairs)), np.zeros(len(pairs))], sample_weight=np.r_[w, w])
     weights = model.coef_[0]
     platt = LogisticRegression(C=1.0, max_iter=1000, solver="lbfgs").fit((z @ weights)[:, None], y)
     a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
@@ -214,6 +226,11 @@ def _top1(t: Tables, ranker: Linear, questions: np.ndarray) -> float:
     return hits / total if total else 0.0
 
 
+def _top1_by_part(t: Tables, ranker: Linear, questions: np.ndarray) -> float:
+    """The mean over the parts (real, grid, conversation, own documents) of their top-1: each counts alike."""
+    return float(np.mean([_top1(t, ranker, questions[t.q_part[questions] == part]) for part in RANKED_PARTS]))
+
+
 def _question_rows(t: Tables, probabilities: np.ndarray, questions: np.ndarray) -> np.ndarray:
     rows = []
     for q in questions:
@@ -222,14 +239,14 @@ def _question_rows(t: Tables, probabilities: np.ndarray, questions: np.ndarray) 
     return np.asarray(rows, dtype=np.float32)
 
 
-def _out_of_fold(t: Tables, train: np.ndarray, c: float) -> np.ndarray:
+def _out_of_fold(t: Tables, train: np.ndarray, c: float, weight: np.ndarray) -> np.ndarray:
     """Ranker probabilities for the train questions, each from a ranker fitted without its fold."""
     p = np.zeros(len(t.cand_y), dtype=np.float64)
     folds = np.arange(len(train)) % FOLDS
     for f in range(FOLDS):
         held = train[folds == f]
         fit_rows = np.isin(t.cand_q, train[folds != f])
-        ranker = _fit_ranker(t.cand_x[fit_rows], t.cand_y[fit_rows], t.cand_q[fit_rows], c)
+        ranker = _fit_ranker(t.cand_x[fit_rows], t.cand_y[fit_rows], t.cand_q[fit_rows], c, weight)
         rows = np.isin(t.cand_q, held)
         p[rows] = ranker.probability(t.cand_x[rows])
     return p
@@ -275,19 +292,23 @@ DECLINE_GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7)
 ANSWER_GRID = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 
 
-# Missing an off-path question costs more than the other errors (the learner gets a confident answer to a
-# question nobody asked); otherwise each question counts once, as learners ask them.
-DECISION_WEIGHT = {"answer": 1.0, "closest": 1.0, "decline": 2.0}
+# Off-path questions must be refused at least this often on dev (issue 17's target); among the settings that do,
+# the one worth most to learners is chosen, each question counting once, as learners ask them.
+REFUSAL_FLOOR = 0.95
 
 
 def _utility(said: list[str], truth: list[str], top_right: list[bool]) -> float:
-    """The weighted mean worth of the decisions made (`top_right`: the best candidate is a labelled answer)."""
-    weights = [DECISION_WEIGHT[t] for t in truth]
+    """The mean worth of the decisions made (`top_right`: the best candidate is a labelled answer)."""
     worth = [
-        (WRONG_ANSWER if t == "answer" and s == "answer" and not right else UTILITY[t][s]) * w
-        for s, t, right, w in zip(said, truth, top_right, weights, strict=True)
+        WRONG_ANSWER if t == "answer" and s == "answer" and not right else UTILITY[t][s]
+        for s, t, right in zip(said, truth, top_right, strict=True)
     ]
-    return float(sum(worth) / sum(weights)) if weights else 0.0
+    return float(sum(worth) / len(worth)) if worth else 0.0
+
+
+def _refusals(said: list[str], truth: list[str]) -> float:
+    declines = [s == "decline" for s, t in zip(said, truth, strict=True) if t == "decline"]
+    return sum(declines) / len(declines) if declines else 1.0
 
 
 def _top_right(t: Tables, probabilities: np.ndarray, questions: np.ndarray) -> list[bool]:
@@ -309,11 +330,17 @@ def fit(t: Tables) -> Models:
     dev = np.flatnonzero(t.q_split == "dev")
     train_rows = np.isin(t.cand_q, train)
     x, y, q = t.cand_x[train_rows], t.cand_y[train_rows], t.cand_q[train_rows]
-    scores = {c: _top1(t, _fit_ranker(x, y, q, c), dev) for c in C_GRID}
-    c_rank = max(scores, key=lambda c: (scores[c], -c))
-    ranker = _fit_ranker(x, y, q, c_rank)
+    own = t.q_part == "own-doc"
+    scores = {
+        (c, w): _top1_by_part(t, _fit_ranker(x, y, q, c, np.where(own, w, 1.0)), dev)
+        for c in C_GRID
+        for w in OWN_DOC_WEIGHTS
+    }
+    c_rank, own_weight = max(scores, key=lambda cw: (round(scores[cw], 6), -cw[1], -cw[0]))
+    weight = np.where(own, own_weight, 1.0)
+    ranker = _fit_ranker(x, y, q, c_rank, weight)
 
-    oof = _out_of_fold(t, train, c_rank)
+    oof = _out_of_fold(t, train, c_rank, weight)
     x_train = _question_rows(t, oof, train)
     x_dev = _question_rows(t, ranker.probability(t.cand_x), dev)
     dev_right = _top_right(t, ranker.probability(t.cand_x), dev)
@@ -325,7 +352,10 @@ def fit(t: Tables) -> Models:
             for decline_at in DECLINE_GRID:
                 for answer_at in ANSWER_GRID:
                     said = _decisions(model, x_dev, decline_at, answer_at)
-                    score = _utility(said, list(t.q_decision[dev]), dev_right)
+                    truth = list(t.q_decision[dev])
+                    score = _utility(said, truth, dev_right)
+                    if _refusals(said, truth) < REFUSAL_FLOOR:
+                        score -= 1.0  # below the floor: chosen only if no setting reaches it
                     if best is None or score > best[0] + 1e-9:
                         best, decision = (score, c, balanced, decline_at, answer_at), model
     assert decision is not None and best is not None
@@ -337,7 +367,13 @@ def fit(t: Tables) -> Models:
     fitted = {
         "questions": {"train": len(train), "dev": len(dev)},
         "candidates": int(len(t.cand_y)),
-        "ranker": {"C": c_rank, "dev_top1": {str(c): round(s, 3) for c, s in scores.items()}},
+        "ranker": {
+            "C": c_rank,
+            "own_doc_weight": own_weight,
+            "dev_top1_mean_of_parts": {f"C={c} own={w}": round(s, 3) for (c, w), s in scores.items()},
+            "dev_top1": round(_top1(t, ranker, dev), 3),
+            "dev_top1_by_part": {p: round(_top1(t, ranker, dev[t.q_part[dev] == p]), 3) for p in RANKED_PARTS},
+        },
         "decision": {"C": best[1], "balanced": best[2], "dev_utility": round(best[0], 3)},
         "verdict": {"wrong_right": {str(v): list(n) for v, n in served.items()}},
     }

@@ -6,7 +6,9 @@ Order of precedence, each for a reason a reader can check:
    answer holds every model, context and precision;
 2. a question about a reading that has no file here is answered from the reading list;
 3. otherwise the fitted models choose: the ranker scores every candidate (Q&A pairs, overviews, passages
-   of the readings and the learner's documents), the decision model says answer / closest / decline.
+   of the readings and the learner's documents), the decision model says answer / closest / decline;
+   a "What is X?" question that names a term exactly is answered by a candidate that defines X (the best
+   the ranker found among them), since a neighbouring point of the same topic is not what was asked.
 """
 
 from __future__ import annotations
@@ -112,8 +114,8 @@ class Selector:
         row = question_row(self.featurizer.question_base(table), table.probabilities, kinds_of(table.candidates))
         probabilities = self.models.decision.class_probabilities(row)
         scores = dict(zip(DECISIONS, probabilities.tolist(), strict=True))
-        at = int(np.argmax(table.probabilities)) if len(table.probabilities) else None
-        top = float(table.probabilities[at]) if at is not None else 0.0
+        at = self._best(table)
+        top = float(table.probabilities.max()) if at is not None else 0.0
         kind: Kind = self.models.decide(probabilities, top)  # type: ignore[assignment]
         if kind == "answer" and at is None:
             kind = "closest"
@@ -121,7 +123,8 @@ class Selector:
             return Decision("decline", retrieval, table, scores=scores)
         best = table.candidates[at] if at is not None else None
         reasons = self.models.ranker.contributions(table.matrix[at]) if at is not None else []
-        decision = Decision(kind, retrieval, table, best, table_concept(table), scores=scores, reasons=reasons)
+        concept = best.note if best is not None and best.note else table_concept(table)
+        decision = Decision(kind, retrieval, table, best, concept, scores=scores, reasons=reasons)
         if best is not None and best.pair is not None:
             verdict = self.models.verdict_similarity
             decision.keep_verdict = keeps_verdict(table.question.aspect, table.matrix[at], verdict)
@@ -136,6 +139,14 @@ class Selector:
             table.probabilities = self.models.ranker.probability(table.matrix)
         return table
 
+    def _best(self, table: Table) -> int | None:
+        """The best candidate: the most probable, or for "What is X?" the most probable that defines X."""
+        if not len(table.probabilities):
+            return None
+        defining = self.featurizer.defines_subject(table)
+        scores = np.where(defining, table.probabilities, -np.inf) if defining.any() else table.probabilities
+        return int(np.argmax(scores))
+
     def _reading_question(self, retrieval: Retrieval) -> CatalogHit | None:
         """A question that names a reading without a file here ("西瓜书应该先读哪几章？"): the reading list answers."""
         top = retrieval.readings[0] if retrieval.readings else None
@@ -146,13 +157,13 @@ class Selector:
 
 
 def table_concept(table: Table) -> str:
-    """The concept a question is about: the best candidate's, else the one the question names."""
-    order = np.argsort(-table.probabilities) if len(table.probabilities) else np.zeros(0, dtype=np.int64)
-    for i in order:
-        note = table.candidates[int(i)].note
-        if note:
-            return note
-    return next(iter(sorted(table.question.named_notes)), "")
+    """The concept a question is about: the best candidate's; when a document is best, the concept the question
+    names (a passage is not about whichever note ranked next), else none."""
+    named = next(iter(sorted(table.question.named_notes)), "")
+    if not len(table.probabilities):
+        return named
+    best = table.candidates[int(np.argmax(table.probabilities))]
+    return best.note or named
 
 
 # The concept a calculation belongs to, for the background note and what to read next.
