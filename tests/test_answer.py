@@ -65,6 +65,8 @@ def test_a_follow_up_stays_on_the_concept_and_gets_a_new_answer(tutor: Tutor) ->
     assert answer.facet != first.facet, "a new answer on the same concept, not the same one"
     standalone = tutor.ask("What does BERT's masked language model predict?", history=[first.as_turn()])
     assert standalone.topic != first.topic
+    # the BERT paper answers; its Background is not whichever note ranked next (this corpus has no BERT note)
+    assert standalone.decision["chosen"] == "doc:devlin2018-bert" and standalone.background is None
 
 
 def test_a_session_follows_up_changes_topic_and_still_refuses_off_topic_questions(tutor: Tutor) -> None:

@@ -8,11 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tutor.facets import FacetIndex
+from tutor.glossary import load_glossary
 from tutor.lang.verdict import verdict_opening, without_verdict
 from tutor.lexical import Bm25
+from tutor.qa import QA, Pointer
 from tutor.select.aspect import aspect_of, strip_persona
 from tutor.select.features import CANDIDATE_FEATURES, QUESTION_BASE, QUESTION_FEATURES, question_row
 from tutor.select.model import DECISIONS, Linear, load_models
+from tutor.vectors import VectorCache
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -136,3 +140,60 @@ def test_the_fit_reproduces_the_stored_weights(tmp_path: Path) -> None:
         np.testing.assert_allclose(refit[part]["coef"], stored[part]["coef"], atol=1e-4)
         np.testing.assert_allclose(refit[part]["intercept"], stored[part]["intercept"], atol=1e-4)
     assert refit["verdict_similarity"] == stored["verdict_similarity"]
+
+
+class _Vectors:
+    """Hand-made embeddings for a table test of the within-concept arithmetic (the real model is used elsewhere)."""
+
+    table = {
+        "What is A one?": [1.0, 0.0, 0.0],
+        "How much memory does A two use?": [0.8, 0.6, 0.0],
+        "Why was A three made?": [0.6, 0.0, 0.8],
+        "Who proposed A four?": [0.6, -0.8, 0.0],
+        "What is B?": [0.0, 0.0, 1.0],
+    }
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self.table.get(t, [0.0, 1.0, 0.0]) for t in texts]  # the answers: not compared here
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.table[text]
+
+
+def _pair(note: str, pid: str, q: str) -> QA:
+    source = Pointer(id="vaswani2017-attention", section="3.2 Attention", page=3)
+    return QA(id=pid, q=q, kind="what", a="An answer long enough to pass the check.", source=source, note=note, lang="en")
+
+
+def test_within_concept_signals_compare_a_pair_with_its_siblings(tmp_path: Path) -> None:
+    questions = list(_Vectors.table)
+    pairs = [_pair("note-a", pid, q) for pid, q in zip(("one", "two", "three", "four"), questions, strict=False)]
+    pairs.append(_pair("note-b", "only", questions[-1]))
+    facets = FacetIndex(pairs, VectorCache(_Vectors, tmp_path / "v.npz"), load_glossary(REPO / "corpus"))
+    question = np.asarray([0.95, 0.3122, 0.0])
+    question /= np.linalg.norm(question)
+    signals = facets.signals(question.astype(np.float32), ["memory", "use"])
+    # by definition: the cosine of (question − concept mean) with (phrasing − concept mean)
+    a = np.asarray([_Vectors.table[q] for q in questions[:4]])
+    mean = a.mean(axis=0)
+    for row in range(4):
+        x, y = question - mean, a[row] - mean
+        expected = x @ y / np.linalg.norm(x) / np.linalg.norm(y)
+        assert signals.concept_similarity[row] == pytest.approx(expected, abs=1e-5)
+    # A one and A two are about equally near the question; within concept A, the question leans to A two
+    assert abs(signals.similarity[0] - signals.similarity[1]) < 0.05
+    assert signals.concept_similarity[1] > signals.concept_similarity[0]
+    # BM25 within a concept: the words that tell A two from its siblings count; concept B names neither
+    assert signals.concept_lexical.tolist() == pytest.approx([0.0, 1.0, 0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("what problem were ResNets invented to fix?", "resnet"),
+        ("how do LLMs store facts", "llm"),
+        ("how do GANs and CNNs differ", "gan"),
+    ],
+)
+def test_an_english_plural_names_the_glossary_term(text: str, key: str) -> None:
+    assert key in load_glossary(REPO / "corpus").field_terms(text)

@@ -6,6 +6,8 @@ fresh machine, so pairs cite them as reading-list entries."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import urllib.request
 from collections.abc import Iterator
@@ -166,6 +168,16 @@ def test_a_learners_own_document_answers_what_it_covers(tutor: Tutor, question: 
     answer = tutor.ask(question)
     assert answer.decision["kind"] == "answer", answer.decision
     assert any(c.kind == "user" and c.reading_id.startswith("user-dropout") for c in answer.citations), answer.direct
+
+
+def test_a_closest_card_led_by_the_learners_document_quotes_it(tutor: Tutor) -> None:
+    decision = tutor.selector.select("What dropout rate should I use for hidden layers?")
+    assert decision.candidate is not None and decision.candidate.user_doc, decision.as_json()
+    named = decision.table.question.named_notes if decision.table else frozenset()
+    assert decision.concept in named | {""}, "a document's concept is the one the question names, not the next note"
+    card = tutor.cards.make(dataclasses.replace(decision, kind="closest"), "beginner", "en")
+    assert "Your document “dropout” says:" in card.direct, card.direct
+    assert any(c.reading_id.startswith("user-dropout") for c in card.citations)
 
 
 @pytest.mark.skipif(not PageOcr("chi_sim").available, reason="tesseract with Chinese is not installed (CI installs it)")
