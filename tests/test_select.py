@@ -162,7 +162,8 @@ class _Vectors:
 
 def _pair(note: str, pid: str, q: str) -> QA:
     source = Pointer(id="vaswani2017-attention", section="3.2 Attention", page=3)
-    return QA(id=pid, q=q, kind="what", a="An answer long enough to pass the check.", source=source, note=note, lang="en")
+    answer = "An answer long enough to pass the check."
+    return QA(id=pid, q=q, kind="what", a=answer, source=source, note=note, lang="en")
 
 
 def test_within_concept_signals_compare_a_pair_with_its_siblings(tmp_path: Path) -> None:

@@ -57,6 +57,11 @@ class Hit:
         return self.meta.get("kind") == "note"
 
     @property
+    def own(self) -> bool:
+        """A learner's own document (tutor.library.user_doc_id names them `user-…`)."""
+        return self.reading_id.startswith("user-")
+
+    @property
     def body(self) -> str:
         return chunk_body(self.doc.page_content)
 
@@ -129,6 +134,9 @@ class Retrieval:
     extras: bool = False  # the learner asks about an appendix, a figure, a table or code
     best_passage: float = 0.0  # dense similarity of the closest passage
     best_sentence: float = 0.0  # dense similarity of the closest sentence of the readings and documents
+    # The nearest passage of each of the learner's documents that `passages` left out: a learner who added a
+    # document expects it considered for every question, however many readings outrank it.
+    own: list[Hit] = field(default_factory=list)
     ms: float = 0.0
 
     @property
@@ -183,6 +191,11 @@ class ChunkIndex:
                 self.docs = docs
                 self._key = key
             return self.docs
+
+    def readings(self) -> list[str]:
+        """The readings (and learner's documents) that have chunks here."""
+        self.load()
+        return list(self._reading_code)
 
     def nearest(
         self,
@@ -388,6 +401,11 @@ class Retriever:
         best_sentence = max(
             (s.similarity for s in self.sentences(vector, k=1, roles=("abstract", "body"))), default=0.0
         )
+        found = {h.reading_id for h in passages}
+        own_ids = [r for r in self.passage_index.readings() if r.startswith("user-") and r not in found]
+        own: dict[str, Hit] = {}
+        for doc, sim in self.passage_index.nearest(vector, 4 * len(own_ids), own_ids) if own_ids else []:
+            own.setdefault(str(doc.metadata.get("reading_id")), Hit(doc, 0.0, sim))
         return Retrieval(
             question=question,
             lang=lang,
@@ -401,6 +419,7 @@ class Retriever:
             extras=extras,
             best_passage=best_passage,
             best_sentence=best_sentence,
+            own=list(own.values()),
             ms=(time.perf_counter() - start) * 1000,
         )
 

@@ -121,7 +121,7 @@ class Candidate:
 
     @property
     def user_doc(self) -> bool:
-        return self.hit is not None and self.hit.reading_id.startswith("user-")
+        return self.hit is not None and self.hit.own
 
 
 @dataclass
@@ -360,11 +360,14 @@ class Featurizer:
         for term in q.subject_terms:
             out.append(Candidate("term", f"term:{term.key}", term.note, term=term))
         seen_docs: set[str] = set()
-        for hit in r.passages:
-            if hit.is_note or hit.reading_id in seen_docs or len(seen_docs) >= DOC_CANDIDATES:
+        readings = 0
+        for hit in r.passages:  # the best passage of each reading, a few readings; every learner's document
+            if hit.is_note or hit.reading_id in seen_docs or (not hit.own and readings >= DOC_CANDIDATES):
                 continue
+            readings += not hit.own
             seen_docs.add(hit.reading_id)
             out.append(Candidate("doc", f"doc:{hit.reading_id}", "", hit=hit))
+        out.extend(Candidate("doc", f"doc:{hit.reading_id}", "", hit=hit) for hit in r.own)
         return out
 
     # ------------------------------------------------------------------------------------------ rows

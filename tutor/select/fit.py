@@ -8,8 +8,8 @@ Two steps, so the fit is reproducible anywhere:
    eval/select/features.npz.
 2. without it: fits the ranker (pairwise logistic regression over candidates, then calibrated) and the decision
    model (multinomial logistic regression over question-level features, on out-of-fold ranker probabilities)
-   on the train split, chooses the regularisation, the weight of own-document questions and the decision
-   thresholds on the dev split (the verdict threshold on both), and writes tutor/select/weights.json.
+   on the train split (questions weighted by part), chooses the regularisation and the decision thresholds on
+   the dev split (the verdict threshold on both), and writes tutor/select/weights.json.
 
 The frozen test splits (eval/test*/) are never read here.
 """
@@ -42,10 +42,7 @@ DOCS = PROJECT_ROOT / "eval" / "docs"
 FEATURES = LABELLED / "features.npz"
 WEIGHTS = PROJECT_ROOT / "tutor" / "select" / "weights.json"
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
-# How much a question about the learner's own document counts in the ranker's fit, against one about the path:
-# they are few among the labelled questions, and each part of the issue's targets counts alike (chosen on dev).
-OWN_DOC_WEIGHTS = (1.0, 2.0, 3.0, 4.0)
-RANKED_PARTS = ("real", "grid", "conversation", "own-doc")
+RANKED_PARTS = ("real", "grid", "conversation", "own-doc")  # the parts whose top-1 the fit reports
 VERDICT_GRID = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.01)
 FOLDS = 5
 MAX_NEGATIVES = 40  # wrong candidates paired with each right one, drawn at random with a fixed seed
@@ -168,17 +165,28 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.where(scale < 1e-6, 1.0, scale)
 
 
-def _fit_ranker(x: np.ndarray, y: np.ndarray, q: np.ndarray, c: float, weight: np.ndarray | None = None) -> Linear:
+def part_weights(t: Tables, questions: np.ndarray) -> np.ndarray:
+    """A weight per question for the ranker's fit: parts balanced halfway, the square root of their inverse share
+    (the grid has ten times the questions of own documents or conversations, which would otherwise be drowned).
+    Chosen by 5-fold cross-validation on train and dev against no weights, a weight for own documents alone, and
+    fully balanced parts: better or equal on every part."""
+    counts = {p: int(np.sum(t.q_part[questions] == p)) for p in RANKED_PARTS}
+    total = sum(counts.values())
+    share = {p: np.sqrt(total / (len(counts) * n)) if n else 1.0 for p, n in counts.items()}
+    return np.asarray([share.get(str(p), 1.0) for p in t.q_part])
+
+
+def _fit_ranker(x: np.ndarray, y: np.ndarray, q: np.ndarray, c: float, weight: np.ndarray) -> Linear:
     """Pairwise: within each question, a right candidate should outscore each wrong one (a logistic model on the
-    differences, as RankSVM does with a hinge); then the score is calibrated into a probability (Platt). Each
-    question weighs `weight[q]` (1 when not given), however many right candidates it has."""
+    differences, as RankSVM does with a hinge); then the score is calibrated into a probability (Platt). A
+    question weighs `weight[q]` in all, however many right candidates it has."""
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = _standardise(x)
     z = (x - mean) / scale
     rng = np.random.default_rng(0)
     diffs: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
+    shares: list[np.ndarray] = []
     for question in np.unique(q):
         rows = np.flatnonzero(q == question)
         right, wrong = rows[y[rows] == 1], rows[y[rows] == 0]
@@ -187,10 +195,9 @@ def _fit_ranker(x: np.ndarray, y: np.ndarray, q: np.ndarray, c: float, weight: n
         if len(wrong) > MAX_NEGATIVES:
             wrong = rng.choice(wrong, MAX_NEGATIVES, replace=False)
         diffs.extend(z[r] - z[wrong] for r in right)
-        share = (1.0 if weight is None else float(weight[question])) / len(right)
-        weights.extend(np.full(len(wrong), share) for _ in right)
+        shares.extend(np.full(len(wrong), weight[question] / len(right)) for _ in right)
     pairs = np.concatenate(diffs) if diffs else np.zeros((0, x.shape[1]))
-    w = np.concatenate(weights) if weights else np.zeros(0)
+    w = np.concatenate(shares) if shares else np.zeros(0)
     model = LogisticRegression(C=c, fit_intercept=False, max_iter=3000, solver="lbfgs")
     model.fit(np.vstack([pairs, -pairs]), np.r_[np.ones(len(pairs)), np.zeros(len(pairs))], sample_weight=np.r_[w, w])
     weights = model.coef_[0]
@@ -224,11 +231,6 @@ def _top1(t: Tables, ranker: Linear, questions: np.ndarray) -> float:
         total += 1
         hits += int(t.cand_y[rows[np.argmax(p[rows])]] == 1)
     return hits / total if total else 0.0
-
-
-def _top1_by_part(t: Tables, ranker: Linear, questions: np.ndarray) -> float:
-    """The mean over the parts (real, grid, conversation, own documents) of their top-1: each counts alike."""
-    return float(np.mean([_top1(t, ranker, questions[t.q_part[questions] == part]) for part in RANKED_PARTS]))
 
 
 def _question_rows(t: Tables, probabilities: np.ndarray, questions: np.ndarray) -> np.ndarray:
@@ -330,14 +332,9 @@ def fit(t: Tables) -> Models:
     dev = np.flatnonzero(t.q_split == "dev")
     train_rows = np.isin(t.cand_q, train)
     x, y, q = t.cand_x[train_rows], t.cand_y[train_rows], t.cand_q[train_rows]
-    own = t.q_part == "own-doc"
-    scores = {
-        (c, w): _top1_by_part(t, _fit_ranker(x, y, q, c, np.where(own, w, 1.0)), dev)
-        for c in C_GRID
-        for w in OWN_DOC_WEIGHTS
-    }
-    c_rank, own_weight = max(scores, key=lambda cw: (round(scores[cw], 6), -cw[1], -cw[0]))
-    weight = np.where(own, own_weight, 1.0)
+    weight = part_weights(t, train)
+    scores = {c: _top1(t, _fit_ranker(x, y, q, c, weight), dev) for c in C_GRID}
+    c_rank = max(scores, key=lambda c: (round(scores[c], 6), -c))
     ranker = _fit_ranker(x, y, q, c_rank, weight)
 
     oof = _out_of_fold(t, train, c_rank, weight)
@@ -369,8 +366,7 @@ def fit(t: Tables) -> Models:
         "candidates": int(len(t.cand_y)),
         "ranker": {
             "C": c_rank,
-            "own_doc_weight": own_weight,
-            "dev_top1_mean_of_parts": {f"C={c} own={w}": round(s, 3) for (c, w), s in scores.items()},
+            "dev_top1_by_C": {str(c): round(s, 3) for c, s in scores.items()},
             "dev_top1": round(_top1(t, ranker, dev), 3),
             "dev_top1_by_part": {p: round(_top1(t, ranker, dev[t.q_part[dev] == p]), 3) for p in RANKED_PARTS},
         },
