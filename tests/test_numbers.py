@@ -596,3 +596,26 @@ def test_registered_on_the_tutor_command() -> None:
 
 def test_the_readme_reports_the_eval() -> None:
     assert "eval/numbers.jsonl" in Path(REPO / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("previous", "question", "pronoun", "function"),
+    [
+        ("What is the KV cache?", "How much memory does it take for GPT-2 at 1024 tokens?", True, "kv_cache_bytes"),
+        ("KV cache 为什么能加速推理？", "它在 GPT-2 上 1024 个词时占多少显存？", True, "kv_cache_bytes"),
+        ("", "How much memory does it take for GPT-2 at 1024 tokens?", True, "weight_bytes"),
+        # a follow-up that names its own quantity keeps it
+        (
+            "How much memory do GPT-2's weights take?",
+            "what about the KV cache of GPT-2 at 1024 tokens?",
+            False,
+            "kv_cache_bytes",
+        ),
+        ("What is the KV cache?", "how does it work?", True, None),
+    ],
+)
+def test_a_follow_up_asks_about_the_previous_questions_quantity(
+    previous: str, question: str, pronoun: bool, function: str | None
+) -> None:
+    found = answer_quantity(question, "auto", "intermediate", previous, pronoun)
+    assert (found.function if found else None) == function

@@ -38,9 +38,19 @@ class NumbersAnswer:
     unit: str = ""
 
 
-def answer_quantity(question: str, lang: str, level: str) -> NumbersAnswer | None:
-    """Answer a quantitative question about a model or device, or None when it is not one."""
+def answer_quantity(
+    question: str, lang: str, level: str, previous: str = "", pronoun: bool = False
+) -> NumbersAnswer | None:
+    """Answer a quantitative question about a model or device, or None when it is not one.
+
+    `previous` is the question a follow-up refers back to: when this one names no quantity of its own, or says
+    "it" (`pronoun`), it asks about the previous one's ("What is the KV cache?" → "How big does it get for a 7B
+    model?" is the KV cache's size, not the weights'), with this question's sizes."""
     found = parse(question)
+    if previous:
+        subject = parse(previous).function
+        if subject is not None and (found.function is None or pronoun):
+            found.function = subject
     if found.function is None or not found.concrete or found.presets_named > 1 or found.fact_too:
         return None
     if found.yes_no_or_why:

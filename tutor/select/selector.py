@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from tutor.catalog import CatalogHit
-from tutor.conversation import Turn
+from tutor.conversation import Turn, points_back, refers_back
 from tutor.facets import FacetIndex
 from tutor.glossary import Glossary
 from tutor.numbers.ask import NumbersAnswer, answer_quantity
@@ -35,6 +35,7 @@ from tutor.select.features import (
     question_row,
 )
 from tutor.select.model import DECISIONS, Models, keeps_verdict, load_models
+from tutor.select.quotes import QUOTE_FEATURES
 
 Kind = Literal["answer", "closest", "decline"]
 
@@ -93,7 +94,7 @@ class Selector:
     def models(self) -> Models:
         """The fitted models, read on first use (tutor/select/weights.json)."""
         if self._models is None:
-            self._models = load_models(CANDIDATE_FEATURES, QUESTION_FEATURES)
+            self._models = load_models(CANDIDATE_FEATURES, QUESTION_FEATURES, quote_features=QUOTE_FEATURES)
         return self._models
 
     @models.setter
@@ -104,7 +105,8 @@ class Selector:
         self, question: str, history: Sequence[Turn] = (), lang: str | None = None, level: str = "beginner"
     ) -> Decision:
         retrieval = self.retriever.retrieve(question, history, lang)
-        quantity = answer_quantity(question, retrieval.lang, level)
+        previous = history[-1].question if history and refers_back(question) else ""
+        quantity = answer_quantity(question, retrieval.lang, level, previous, points_back(question))
         if quantity is not None and quantity.function not in ("needs_sizes", "declined"):
             return Decision("answer", retrieval, numbers=quantity, concept=_numbers_concept(quantity))
         reading = self._reading_question(retrieval)
