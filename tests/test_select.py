@@ -13,9 +13,11 @@ from tutor.glossary import load_glossary
 from tutor.lang.verdict import verdict_opening, without_verdict
 from tutor.lexical import Bm25
 from tutor.qa import QA, Pointer
+from tutor.retrieve import Sentence
 from tutor.select.aspect import aspect_of, strip_persona
 from tutor.select.features import CANDIDATE_FEATURES, QUESTION_BASE, QUESTION_FEATURES, question_row
 from tutor.select.model import DECISIONS, Linear, load_models
+from tutor.select.quotes import QUOTE_FEATURES, pick, quote_row
 from tutor.vectors import VectorCache
 
 REPO = Path(__file__).resolve().parent.parent
@@ -124,7 +126,8 @@ def test_question_row_summarises_what_the_ranker_concluded() -> None:
 
 
 def test_the_stored_weights_fit_the_features_the_code_computes() -> None:
-    models = load_models(CANDIDATE_FEATURES, QUESTION_FEATURES)
+    models = load_models(CANDIDATE_FEATURES, QUESTION_FEATURES, quote_features=QUOTE_FEATURES)
+    assert models.quotes is not None and models.quotes.coef.shape == (1, len(QUOTE_FEATURES))
     assert models.ranker.coef.shape == (1, len(CANDIDATE_FEATURES))
     assert models.decision.coef.shape == (len(DECISIONS), len(QUESTION_FEATURES))
     assert 0.0 <= models.verdict_similarity <= 1.01
@@ -136,7 +139,7 @@ def test_the_fit_reproduces_the_stored_weights(tmp_path: Path) -> None:
 
     stored = json.loads((REPO / "tutor" / "select" / "weights.json").read_text(encoding="utf-8"))
     refit = fit(Tables.load(FEATURES)).as_json()
-    for part in ("ranker", "decision"):
+    for part in ("ranker", "decision", "quotes"):
         np.testing.assert_allclose(refit[part]["coef"], stored[part]["coef"], atol=1e-4)
         np.testing.assert_allclose(refit[part]["intercept"], stored[part]["intercept"], atol=1e-4)
     assert refit["verdict_similarity"] == stored["verdict_similarity"]
@@ -198,3 +201,16 @@ def test_within_concept_signals_compare_a_pair_with_its_siblings(tmp_path: Path)
 )
 def test_an_english_plural_names_the_glossary_term(text: str, key: str) -> None:
     assert key in load_glossary(REPO / "corpus").field_terms(text)
+
+
+def test_a_document_is_quoted_where_it_holds_the_answer() -> None:
+    question = "What dropout rate should I use for hidden layers?"
+    near = Sentence("Dropout is a regularisation method for neural networks.", {}, 0.62)
+    holds = Sentence("A dropout rate of about 0.5 for hidden layers worked well in the experiments.", {}, 0.55)
+    heading = Sentence("What dropout rate should I use?", {}, 0.70)
+    assert quote_row(question, holds)[1] > quote_row(question, near)[1]  # shares "rate", "hidden", "layers"
+    assert quote_row(question, heading)[QUOTE_FEATURES.index("asks")] == 1.0
+    # without fitted weights: the closest sentences; with them: the sentence that holds the answer first
+    assert pick(question, [near, holds, heading], None, k=1) == [heading]
+    fitted = load_models(CANDIDATE_FEATURES, QUESTION_FEATURES, quote_features=QUOTE_FEATURES).quotes
+    assert pick(question, [near, holds, heading], fitted, k=1) == [holds]

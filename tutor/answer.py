@@ -149,7 +149,9 @@ class Tutor:
         catalog = ReadingCatalog(self.readings, cache)
         self.retriever = Retriever(self.settings, self.store, self.glossary, self.facets, catalog)
         self.selector = Selector(self.retriever, self.facets, self.glossary)
-        self.cards = CardMaker(self.settings, self.readings, self.notes, self.facets, self.retriever)
+        self.cards = CardMaker(
+            self.settings, self.readings, self.notes, self.facets, self.retriever, lambda: self.selector.models.quotes
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None, backend: str | None = None) -> Tutor:

@@ -12,7 +12,7 @@ from references or front matter, and from appendices, figures or code only when 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +29,8 @@ from tutor.notes import NoteFile, Notes
 from tutor.qa import QA, Pointer
 from tutor.readings import ReadingList
 from tutor.retrieve import Retrieval, Retriever, Sentence
+from tutor.select import quotes
+from tutor.select.model import Linear
 from tutor.select.selector import Decision
 from tutor.vectors import normalise
 
@@ -70,7 +72,6 @@ EVIDENCE_RELATIVE = 0.85  # and a second quote must be nearly as close as the fi
 _ANALOGY = re.compile(
     r"\b(?:like|think of|as if|analog\w*|imagine|picture)\b|就像|像是|看成|看作|好比|类似于|相当于|比作|想象", re.I
 )
-SAME_LEVEL = 0.85  # a document's further sentences are quoted only when nearly as close as its best
 
 
 @dataclass(frozen=True)
@@ -126,12 +127,14 @@ class CardMaker:
         notes: Notes,
         facets: FacetIndex,
         retriever: Retriever,
+        quote_model: Callable[[], Linear | None] = lambda: None,
     ) -> None:
         self.settings = settings
         self.readings = readings
         self.notes = notes
         self.facets = facets
         self.retriever = retriever
+        self.quote_model = quote_model  # the fitted model that picks a document's sentences (read when needed)
 
     # ------------------------------------------------------------------------------------------ the card
 
@@ -305,11 +308,9 @@ class CardMaker:
         return f" {found} [{book.cite(note.id, WORDS[lang]['beginner'], title=note.title)}]"
 
     def _document_answer(self, retrieval: Retrieval, doc_id: str, book: CitationBook, lang: str) -> str:
-        """A document answers: its one to three sentences closest to the question, quoted and cited."""
-        found = self.retriever.sentences(retrieval.vector, k=12, reading_ids=[doc_id], roles=retrieval.roles())
-        pool = [s for s in found if quotable(s.text)]
-        best = pool[0].similarity if pool else 0.0
-        chosen = [s for s in pool if s.similarity >= SAME_LEVEL * best][:3]
+        """A document answers: the three of its sentences most worth quoting for the question, cited."""
+        found = self.retriever.sentences(retrieval.vector, k=quotes.POOL, reading_ids=[doc_id], roles=retrieval.roles())
+        chosen = quotes.pick(retrieval.question, found, self.quote_model())
         if not chosen:
             return ""
         pieces = [f"“{s.text}” [{_cite_sentence(book, s)}]" for s in chosen]

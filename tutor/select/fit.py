@@ -36,6 +36,7 @@ from tutor.select.features import (
     question_row,
 )
 from tutor.select.model import DECISIONS, Linear, Models, keeps_verdict
+from tutor.select.quotes import POOL, QUOTE_FEATURES, QUOTED, candidates, quote_row
 
 LABELLED = PROJECT_ROOT / "eval" / "select"
 DOCS = PROJECT_ROOT / "eval" / "docs"
@@ -65,19 +66,24 @@ class Tables:
     q_verdict: np.ndarray  # "yes" / "no" / "partly" / "" (the right answer to a yes/no question)
     cand_verdict: np.ndarray  # the candidate's answer opens with a verdict: "yes", "no" or ""
     cand_ref: np.ndarray  # how labels name the candidate ("note-x:pair-id", "doc:<library id>")
+    sent_x: np.ndarray  # QUOTE_FEATURES of the sentences of the documents that answer own-document questions
+    sent_y: np.ndarray  # the sentence holds one of the question's facts
+    sent_q: np.ndarray  # the question it was scored for
 
     def save(self, path: Path) -> None:
         np.savez_compressed(
             path,
             candidate_features=np.asarray(CANDIDATE_FEATURES),
             question_base=np.asarray(QUESTION_BASE),
+            quote_features=np.asarray(QUOTE_FEATURES),
             **{k: v for k, v in self.__dict__.items()},
         )
 
     @classmethod
     def load(cls, path: Path) -> Tables:
         with np.load(path, allow_pickle=False) as data:
-            if tuple(data["candidate_features"]) != CANDIDATE_FEATURES or tuple(data["question_base"]) != QUESTION_BASE:
+            stored = (tuple(data["candidate_features"]), tuple(data["question_base"]), tuple(data["quote_features"]))
+            if stored != (CANDIDATE_FEATURES, QUESTION_BASE, QUOTE_FEATURES):
                 sys.exit(f"{path} holds other features than the code computes: run with --extract first.")
             return cls(**{k: data[k] for k in cls.__dataclass_fields__})
 
@@ -135,6 +141,15 @@ def extract(out: Path = FEATURES) -> Tables:
         rows["q_id"].append(item.id)
         rows["q_aspect"].append(table.question.aspect)
         rows["q_verdict"].append(item.verdict or "")
+        for ref in wanted:
+            if not ref.startswith("doc:"):
+                continue
+            found = tutor.retriever.sentences(retrieval.vector, POOL, [ref.removeprefix("doc:")], retrieval.roles())
+            for sentence in candidates(found):
+                rows["sent_x"].append(quote_row(item.question, sentence))
+                text = sentence.text.lower()
+                rows["sent_y"].append(int(any(any(a.lower() in text for a in group) for group in item.facts)))
+                rows["sent_q"].append(n)
         if (n + 1) % 100 == 0:
             print(f"{n + 1}/{len(items)} questions", file=sys.stderr)
     tables = Tables(
@@ -151,6 +166,9 @@ def extract(out: Path = FEATURES) -> Tables:
         q_verdict=np.asarray(rows["q_verdict"]),
         cand_verdict=np.asarray(rows["cand_verdict"]),
         cand_ref=np.asarray(rows["cand_ref"]),
+        sent_x=np.asarray(rows["sent_x"], dtype=np.float32).reshape(-1, len(QUOTE_FEATURES)),
+        sent_y=np.asarray(rows["sent_y"], dtype=np.int8),
+        sent_q=np.asarray(rows["sent_q"], dtype=np.int32),
     )
     tables.save(out)
     return tables
@@ -361,6 +379,7 @@ def fit(t: Tables) -> Models:
     both = np.concatenate([train, dev])
     served = {v: _verdicts(t, ranker, decision, both, v, thresholds) for v in VERDICT_GRID}
     verdict = min(VERDICT_GRID, key=lambda v: (served[v][0], -served[v][1], v))
+    quotes, quotes_report = _fit_quotes(t, train, dev)
     fitted = {
         "questions": {"train": len(train), "dev": len(dev)},
         "candidates": int(len(t.cand_y)),
@@ -372,8 +391,41 @@ def fit(t: Tables) -> Models:
         },
         "decision": {"C": best[1], "balanced": best[2], "dev_utility": round(best[0], 3)},
         "verdict": {"wrong_right": {str(v): list(n) for v, n in served.items()}},
+        "quotes": quotes_report,
     }
-    return Models(ranker, decision, verdict, best[3], best[4], fitted)
+    return Models(ranker, decision, verdict, best[3], best[4], fitted, quotes)
+
+
+def _quoted_facts(t: Tables, score: np.ndarray, questions: np.ndarray) -> float:
+    """Share of the questions whose best QUOTED sentences by `score` hold one of their facts."""
+    hits = []
+    for q in questions:
+        rows = np.flatnonzero(t.sent_q == q)
+        if len(rows):
+            hits.append(bool(t.sent_y[rows[np.argsort(-score[rows])[:QUOTED]]].any()))
+    return float(np.mean(hits)) if hits else 0.0
+
+
+def _fit_quotes(t: Tables, train: np.ndarray, dev: np.ndarray) -> tuple[Linear, dict[str, Any]]:
+    """A logistic model of "this sentence holds the answer", regularisation chosen on dev by the facts quoted."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = np.isin(t.sent_q, train)
+    mean, scale = _standardise(t.sent_x[rows])
+    models = {}
+    for c in C_GRID:
+        fitted = LogisticRegression(C=c, max_iter=2000).fit((t.sent_x[rows] - mean) / scale, t.sent_y[rows])
+        models[c] = Linear(QUOTE_FEATURES, mean, scale, fitted.coef_, fitted.intercept_)
+    scores = {c: _quoted_facts(t, m.probability(t.sent_x), dev) for c, m in models.items()}
+    best = max(scores, key=lambda c: (round(scores[c], 6), -c))
+    closest = t.sent_x[:, QUOTE_FEATURES.index("similarity")]
+    report = {
+        "C": best,
+        "dev_questions": int(len(np.unique(t.sent_q[np.isin(t.sent_q, dev)]))),
+        "dev_facts_quoted": round(scores[best], 3),
+        "dev_facts_quoted_by_closeness": round(_quoted_facts(t, closest, dev), 3),
+    }
+    return models[best], report
 
 
 def bootstrap() -> Models:

@@ -94,6 +94,7 @@ class Models:
     decline_at: float  # the decision model's probability of "decline" from which a question is declined
     answer_at: float  # the ranker's probability from which the best candidate answers (else: closest)
     fitted: dict[str, Any]  # what they were fitted on and how they scored (counts, splits, metrics)
+    quotes: Linear | None = None  # which sentences of a document to quote (tutor/select/quotes.py)
 
     def decide(self, classes: np.ndarray, top_probability: float) -> str:
         """Off the path → decline; on it, the best candidate answers if the ranker is confident, else closest."""
@@ -108,6 +109,7 @@ class Models:
             "verdict_similarity": self.verdict_similarity,
             "decline_at": self.decline_at,
             "answer_at": self.answer_at,
+            **({"quotes": self.quotes.as_json()} if self.quotes is not None else {}),
             "fitted": self.fitted,
         }
 
@@ -121,7 +123,10 @@ def keeps_verdict(aspect: str, row: np.ndarray, threshold: float) -> bool:
 
 
 def load_models(
-    candidate_features: tuple[str, ...], question_features: tuple[str, ...], path: Path | None = None
+    candidate_features: tuple[str, ...],
+    question_features: tuple[str, ...],
+    path: Path | None = None,
+    quote_features: tuple[str, ...] = (),
 ) -> Models:
     """The stored weights (tutor/select/weights.json unless `path` is given)."""
     try:
@@ -140,4 +145,5 @@ def load_models(
         float(data["decline_at"]),
         float(data["answer_at"]),
         dict(data.get("fitted", {})),
+        Linear.from_json(data["quotes"], quote_features) if "quotes" in data and quote_features else None,
     )

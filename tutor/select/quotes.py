@@ -1,0 +1,55 @@
+"""Which sentences of a document to quote for a question.
+
+A document answers by being quoted, so the quote must hold the answer, not merely sound like the question.
+Each sentence of the document is described by a few numbers and scored by a logistic model fitted on the
+labelled questions about learners' documents (a sentence is right when it holds one of the question's facts):
+`python -m tutor.select.fit` fits it with the selector. Without fitted weights the closest sentences are quoted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from tutor.lang.numbers import numbers_in, same_number
+from tutor.lang.quotable import quotable
+from tutor.lang.tokens import tokenize
+from tutor.retrieve import Sentence
+from tutor.select.model import Linear
+
+QUOTE_FEATURES = ("similarity", "words_shared", "numbers_shared", "length", "asks")
+POOL = 40  # the document's sentences nearest the question that are scored
+QUOTED = 3
+_LONG = 300  # characters: longer sentences count as this long
+
+
+def quote_row(question: str, sentence: Sentence) -> list[float]:
+    """QUOTE_FEATURES of one sentence for one question."""
+    asked = set(tokenize(question))
+    words = set(tokenize(sentence.text))
+    numbers = numbers_in(question)
+    found = numbers_in(sentence.text)
+    return [
+        sentence.similarity,
+        len(asked & words) / len(asked) if asked else 0.0,
+        sum(any(same_number(a, b) for b in found) for a in numbers) / len(numbers) if numbers else 0.0,
+        min(len(sentence.text), _LONG) / _LONG,
+        float(sentence.text.rstrip().endswith(("?", "？"))),
+    ]
+
+
+def candidates(sentences: Sequence[Sentence]) -> list[Sentence]:
+    """The sentences that may be quoted at all (whole sentences, not headings or fragments)."""
+    return [s for s in sentences if quotable(s.text)]
+
+
+def pick(question: str, sentences: Sequence[Sentence], model: Linear | None, k: int = QUOTED) -> list[Sentence]:
+    """The k sentences best worth quoting, best first: by the fitted model, else by closeness."""
+    pool = candidates(sentences)
+    if not pool:
+        return []
+    if model is None:
+        return sorted(pool, key=lambda s: -s.similarity)[:k]
+    scores = model.probability(np.asarray([quote_row(question, s) for s in pool], dtype=np.float32))
+    return [pool[int(i)] for i in np.argsort(-scores)[:k]]
