@@ -122,6 +122,10 @@ def test_cleaning_keeps_chinese_punctuation_and_folds_full_width_letters() -> No
     assert split_sentences("它快吗?是的!") == ["它快吗?", "是的!"], "half-width marks typed in Chinese still end one"
 
 
+def test_cleaning_keeps_the_super_and_subscripts_of_formulas() -> None:
+    assert clean_text("softmax(QKᵀ/√d_k), d², x₁, W⁻¹, ﬁne") == "softmax(QKᵀ/√d_k), d², x₁, W⁻¹, fine"
+
+
 @pytest.mark.parametrize(
     ("before", "after", "ends"),
     [

@@ -599,7 +599,8 @@ def test_after_an_answer_its_top_is_in_view_and_the_header_stays_reachable(open_
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_the_decline_text_is_typeset_as_one_formula(open_page: Any, size: str) -> None:
+def test_a_formula_in_the_direct_answer_is_typeset_as_one(open_page: Any, size: str) -> None:
+    """Answered or declined (the nearest readings' entries), softmax(QKᵀ) is one typeset formula, never QKT."""
     page = open_page(size)
     lang = size.split("-")[1]
     question = "注意力是怎样从记忆里读取内容的？" if lang == "zh" else "How does attention read from memory?"
@@ -612,7 +613,7 @@ def test_the_decline_text_is_typeset_as_one_formula(open_page: Any, size: str) -
     assert "QK^T" not in text and "QKᵀ" not in text and "softmax(" not in text, text
     formulas = answer.locator(".answer-direct .katex annotation").all_text_contents()
     assert any(r"\operatorname{softmax}(QK^" in f for f in formulas), formulas
-    shot(page, f"learner-decline-{size}")
+    shot(page, f"learner-formula-{size}")
 
 
 @pytest.mark.parametrize("size", list(SIZES))

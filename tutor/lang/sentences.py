@@ -19,9 +19,11 @@ _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\((?:https?://|#|\.{0,2}/)[^)]*\)")
 
 
-# Everything but CJK punctuation (U+3000–U+303F, and the full-width forms of ! " , . : ; ? ( ) [ ] { } ~).
+# Everything but CJK punctuation (U+3000–U+303F, and the full-width forms of ! " , . : ; ? ( ) [ ] { } ~) and the
+# super- and subscripts that write maths (QKᵀ, d², x₁, W⁻¹, ᵢ: NFKC would make them QKT, d2, x1, W−1, i).
 _FOLDABLE = re.compile(
-    r"[^\u3000-\u303f\uff01\uff02\uff08\uff09\uff0c\uff0e\uff1a\uff1b\uff1f\uff3b\uff3d\uff5b\uff5d\uff5e]+"
+    r"[^\u3000-\u303f\uff01\uff02\uff08\uff09\uff0c\uff0e\uff1a\uff1b\uff1f\uff3b\uff3d\uff5b\uff5d\uff5e"
+    r"\u00b2\u00b3\u00b9\u2070-\u209f\u1d2c-\u1d6a\u1d9b-\u1dbf]+"
 )
 
 
@@ -29,7 +31,7 @@ def clean_text(text: str) -> str:
     """Make document text read as prose and keep it from posing as our citations.
 
     Normalises ligatures (ﬁ → fi) and full-width letters and digits, but keeps Chinese punctuation (，。：！), which
-    NFKC would turn into ASCII inside a Chinese sentence; joins PDF line breaks and hyphenation, drops Markdown
+    NFKC would turn into ASCII inside a Chinese sentence, and the super- and subscripts of formulas (QKᵀ, d²); joins PDF line breaks and hyphenation, drops Markdown
     images and link targets, and removes the papers' own reference markers ("[36]"), which would otherwise look like
     our [n] markers.
     """
