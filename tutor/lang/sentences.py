@@ -31,9 +31,9 @@ def clean_text(text: str) -> str:
     """Make document text read as prose and keep it from posing as our citations.
 
     Normalises ligatures (ﬁ → fi) and full-width letters and digits, but keeps Chinese punctuation (，。：！), which
-    NFKC would turn into ASCII inside a Chinese sentence, and the super- and subscripts of formulas (QKᵀ, d²); joins PDF line breaks and hyphenation, drops Markdown
-    images and link targets, and removes the papers' own reference markers ("[36]"), which would otherwise look like
-    our [n] markers.
+    NFKC would turn into ASCII inside a Chinese sentence, and the super- and subscripts of formulas (QKᵀ, d²);
+    joins PDF line breaks and hyphenation, drops Markdown images and link targets, and removes the papers' own
+    reference markers ("[36]"), which would otherwise look like our [n] markers.
     """
     text = _FOLDABLE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
     text = re.sub(r"(\w)-\n(\w)", r"\1\2", text)
