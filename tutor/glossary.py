@@ -37,6 +37,9 @@ class Term(BaseModel):
         return any(needle in form.lower() for form in forms)
 
 
+_REMEMBERED = 50_000  # texts whose field terms are kept (sentences and passages of the readings, a few MB)
+
+
 class Match(BaseModel):
     """A glossary term found in a text, and the form it was found by."""
 
@@ -58,10 +61,10 @@ class Glossary(BaseModel):
         return frozenset(form.lower() for form in self.everyday)
 
     @cached_property
-    def _zh_forms(self) -> list[tuple[str, Term]]:
-        """Chinese forms, longest first, so 注意力机制 wins over 注意力."""
-        forms = [(form, t) for t in self.terms for form in t.zh if _CJK.search(form)]
-        return sorted(forms, key=lambda pair: -len(pair[0]))
+    def _zh_forms(self) -> list[tuple[str, str, Term]]:
+        """Chinese forms, longest first, so 注意力机制 wins over 注意力; each with its spaces removed."""
+        forms = [(form, re.sub(r"\s+", "", form), t) for t in self.terms for form in t.zh if _CJK.search(form)]
+        return sorted(forms, key=lambda entry: -len(entry[0]))
 
     @cached_property
     def _latin_forms(self) -> tuple[re.Pattern[str], dict[str, Term]]:
@@ -90,8 +93,7 @@ class Glossary(BaseModel):
                 found[term.key] = Match(term=term, form=form, everyday=everyday)
 
         compact = re.sub(r"\s+", "", text)  # "除以根号 d" and "除以根号d" are the same term
-        for form, term in self._zh_forms:
-            bare = re.sub(r"\s+", "", form)
+        for form, bare, term in self._zh_forms if _CJK.search(text) else ():
             if bare in compact:
                 compact = compact.replace(bare, " ")
                 note(term, form)
@@ -100,9 +102,21 @@ class Glossary(BaseModel):
             note(lookup[match.group(1).lower()], match.group(1))
         return list(found.values())
 
+    @cached_property
+    def _field_terms_seen(self) -> dict[str, frozenset[str]]:
+        return {}
+
     def field_terms(self, text: str) -> frozenset[str]:
-        """The keys of the terms a text names by a form of the field's own (everyday forms left out)."""
-        return frozenset(m.term.key for m in self.matches_in(text) if not m.everyday)
+        """The keys of the terms a text names by a form of the field's own (everyday forms left out); remembered,
+        since the same sentences of the readings are scanned for question after question."""
+        seen = self._field_terms_seen
+        found = seen.get(text)
+        if found is None:
+            found = frozenset(m.term.key for m in self.matches_in(text) if not m.everyday)
+            if len(seen) > _REMEMBERED:
+                seen.clear()
+            seen[text] = found
+        return found
 
     def terms_in(self, text: str) -> list[Term]:
         return [m.term for m in self.matches_in(text)]

@@ -172,7 +172,7 @@ class ChunkIndex:
 
     def load(self) -> list[Document]:
         """The chunks of the current committed set, reloading them (and their vectors) when it changed."""
-        key = tuple(self.store.manifest.committed_versions)
+        key = self.store.manifest.committed_versions
         with self._lock:
             if key != self._key:
                 docs, rows = self.store.chunks_with_vectors(self.where)

@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -124,9 +125,10 @@ class Manifest:
     generation: int = 0
     retired: dict[str, float] = field(default_factory=dict)  # version -> time it stopped being committed
 
-    @property
-    def committed_versions(self) -> list[str]:
-        return sorted(version_of(doc_id, e.doc_hash) for doc_id, e in self.docs.items())
+    @cached_property
+    def committed_versions(self) -> tuple[str, ...]:
+        """Once per manifest (it never changes): the retrievers ask on every search."""
+        return tuple(sorted(version_of(doc_id, e.doc_hash) for doc_id, e in self.docs.items()))
 
     def to_json(self) -> str:
         payload = {
@@ -435,7 +437,7 @@ class Store:
 
     def committed_filter(self) -> dict[str, Any]:
         versions = self.manifest.committed_versions
-        return {"version": {"$in": versions}} if versions else {"version": "__none__"}
+        return {"version": {"$in": list(versions)}} if versions else {"version": "__none__"}
 
     def chunks(self, where: dict[str, Any] | None = None) -> list[Document]:
         """Committed chunks, optionally narrowed by a metadata filter, in document order."""

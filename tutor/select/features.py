@@ -165,7 +165,6 @@ class Featurizer:
         self.glossary = glossary
         self.retriever = retriever
         self._doc_token_cache: dict[tuple[int, str], frozenset[str]] = {}
-        self._passage_terms: dict[str, frozenset[str]] = {}
 
     # ------------------------------------------------------------------------------------------ per corpus
 
@@ -457,12 +456,7 @@ class Featurizer:
         heading = " ".join(str(hit.meta.get(k) or "") for k in ("title", "section"))
         heading_tokens = set(tokenize(heading))
         title = len(q.tokens & heading_tokens) / len(q.tokens) if q.tokens else 0.0
-        body_terms = self._passage_terms.get(str(hit.doc.id))
-        if body_terms is None:  # the glossary scan is the costly part of a document's row: once per passage
-            body_terms = self.glossary.field_terms(hit.body)
-            if len(self._passage_terms) > 4096:
-                self._passage_terms.clear()
-            self._passage_terms[str(hit.doc.id)] = body_terms
+        body_terms = self.glossary.field_terms(hit.body)  # remembered by the glossary
         terms = len(q.strong_terms & body_terms) / len(q.strong_terms) if q.strong_terms else 0.0
         lexical = max((h.score for h in r.passages), default=0.0)
         doc_tokens = self._doc_tokens(hit.reading_id)
