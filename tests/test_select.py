@@ -17,7 +17,7 @@ from tutor.retrieve import Sentence
 from tutor.select.aspect import aspect_of, strip_persona
 from tutor.select.features import CANDIDATE_FEATURES, QUESTION_BASE, QUESTION_FEATURES, question_row
 from tutor.select.model import DECISIONS, Linear, load_models
-from tutor.select.quotes import QUOTE_FEATURES, pick, quote_row
+from tutor.select.quotes import QUOTE_FEATURES, pick, quote_rows
 from tutor.vectors import VectorCache
 
 REPO = Path(__file__).resolve().parent.parent
@@ -208,8 +208,10 @@ def test_a_document_is_quoted_where_it_holds_the_answer() -> None:
     near = Sentence("Dropout is a regularisation method for neural networks.", {}, 0.62)
     holds = Sentence("A dropout rate of about 0.5 for hidden layers worked well in the experiments.", {}, 0.55)
     heading = Sentence("What dropout rate should I use?", {}, 0.70)
-    assert quote_row(question, holds)[1] > quote_row(question, near)[1]  # shares "rate", "hidden", "layers"
-    assert quote_row(question, heading)[QUOTE_FEATURES.index("asks")] == 1.0
+    rows = quote_rows(question, [near, holds, heading])
+    words, asks = QUOTE_FEATURES.index("words_shared"), QUOTE_FEATURES.index("asks")
+    assert rows[1, words] > rows[0, words]  # shares "rate", "hidden", "layers"
+    assert rows[2, asks] == 1.0 and rows[0, asks] == rows[1, asks] == 0.0
     # without fitted weights: the closest sentences; with them: the sentence that holds the answer first
     assert pick(question, [near, holds, heading], None, k=1) == [heading]
     fitted = load_models(CANDIDATE_FEATURES, QUESTION_FEATURES, quote_features=QUOTE_FEATURES).quotes

@@ -336,7 +336,7 @@ class CardMaker:
             parts.append(decision.numbers.text)
         nearest = decision.candidate
         if nearest is not None and nearest.user_doc and nearest.hit is not None:
-            # the learner's own document came closest: its sentences nearest the question, quoted
+            # the learner's own document came closest: its sentences most worth quoting
             quoted = self._document_answer(retrieval, nearest.hit.reading_id, book, lang)
             if quoted:
                 return " ".join([*parts, quoted]), []

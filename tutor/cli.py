@@ -283,7 +283,7 @@ def sections(ctx: Context, document: str) -> None:
 @friendly_errors
 def status(ctx: Context) -> None:
     """Which readings are in the library and indexed; where the index is and how big."""
-    from tutor.library import list_library
+    from tutor.library import is_own_document, list_library
     from tutor.store import Store
 
     store = Store(ctx.settings)
@@ -296,7 +296,7 @@ def status(ctx: Context) -> None:
             have = "[green]yes[/]" if r.id in files else ("[dim]fetchable[/]" if r.fetchable else "[dim]no[/]")
             table.add_row(stage.id, r.id, have, "[green]yes[/]" if entry else "no", str(entry.chunks if entry else ""))
     out.print(table)
-    own = [d for d in docs if d.startswith("user-")]
+    own = [d for d in docs if is_own_document(d)]
     notes = [d for d in docs if d.startswith("note-")]
     location = ctx.settings.chroma.url or ctx.settings.chroma_dir
     size_mb = store.size_bytes() / 1e6

@@ -223,18 +223,26 @@ def check_size(settings: Settings, path: Path, fmt: str, size: int, force: bool)
     return ""
 
 
+OWN_PREFIX = "user-"  # every learner's document id starts so; the reading list's ids never do
+
+
+def is_own_document(doc_id: str) -> bool:
+    """A document the learner added (not a reading of the path)."""
+    return doc_id.startswith(OWN_PREFIX)
+
+
 def user_doc_id(name: str, digest: str) -> str:
     """`user-<readable slug>-<8 hex of the content hash>`: stable for the same file, distinct for different
     content. The slug keeps letters of every script (注意力, ü), so Chinese file names stay readable."""
     stem = unicodedata.normalize("NFKC", Path(name).stem).lower()
-    slug = re.sub(r"[\W_]+", "-", stem).strip("-").removeprefix("user-")
+    slug = re.sub(r"[\W_]+", "-", stem).strip("-").removeprefix(OWN_PREFIX)
     slug = slug[:48].strip("-") or "document"
-    return f"user-{slug}-{digest[:8]}"
+    return f"{OWN_PREFIX}{slug}-{digest[:8]}"
 
 
 def own_title(doc_id: str) -> str:
     """A learner's document's readable title: the slug without `user-` and the content hash."""
-    return re.sub(r"-[0-9a-f]{8}$", "", doc_id.removeprefix("user-")).replace("-", " ")
+    return re.sub(r"-[0-9a-f]{8}$", "", doc_id.removeprefix(OWN_PREFIX)).replace("-", " ")
 
 
 def _same_content(settings: Settings, size: int, digest: str) -> Path | None:

@@ -26,6 +26,7 @@ from tutor.glossary import Glossary, Match
 from tutor.lang.script import CJK, CJK_RUN, detect_language
 from tutor.lang.tokens import content_words, tokenize
 from tutor.lexical import Bm25
+from tutor.library import is_own_document
 from tutor.roles import NEVER_QUOTED, QUOTABLE
 from tutor.store import Store, chunk_body
 from tutor.vectors import normalise
@@ -58,8 +59,8 @@ class Hit:
 
     @property
     def own(self) -> bool:
-        """A learner's own document (tutor.library.user_doc_id names them `user-…`)."""
-        return self.reading_id.startswith("user-")
+        """From a document the learner added."""
+        return is_own_document(self.reading_id)
 
     @property
     def body(self) -> str:
@@ -402,10 +403,12 @@ class Retriever:
             (s.similarity for s in self.sentences(vector, k=1, roles=("abstract", "body"))), default=0.0
         )
         found = {h.reading_id for h in passages}
-        own_ids = [r for r in self.passage_index.readings() if r.startswith("user-") and r not in found]
-        own: dict[str, Hit] = {}
-        for doc, sim in self.passage_index.nearest(vector, 4 * len(own_ids), own_ids) if own_ids else []:
-            own.setdefault(str(doc.metadata.get("reading_id")), Hit(doc, 0.0, sim))
+        own = [
+            Hit(doc, 0.0, sim)
+            for doc_id in self.passage_index.readings()
+            if is_own_document(doc_id) and doc_id not in found
+            for doc, sim in self.passage_index.nearest(vector, 1, [doc_id])
+        ]
         return Retrieval(
             question=question,
             lang=lang,
@@ -419,7 +422,7 @@ class Retriever:
             extras=extras,
             best_passage=best_passage,
             best_sentence=best_sentence,
-            own=list(own.values()),
+            own=own,
             ms=(time.perf_counter() - start) * 1000,
         )
 

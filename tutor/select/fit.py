@@ -36,7 +36,7 @@ from tutor.select.features import (
     question_row,
 )
 from tutor.select.model import DECISIONS, Linear, Models, keeps_verdict
-from tutor.select.quotes import POOL, QUOTE_FEATURES, QUOTED, candidates, quote_row
+from tutor.select.quotes import POOL, QUOTE_FEATURES, QUOTED, candidates, quote_rows
 
 LABELLED = PROJECT_ROOT / "eval" / "select"
 DOCS = PROJECT_ROOT / "eval" / "docs"
@@ -145,8 +145,9 @@ def extract(out: Path = FEATURES) -> Tables:
             if not ref.startswith("doc:"):
                 continue
             found = tutor.retriever.sentences(retrieval.vector, POOL, [ref.removeprefix("doc:")], retrieval.roles())
-            for sentence in candidates(found):
-                rows["sent_x"].append(quote_row(item.question, sentence))
+            pool = candidates(found)
+            rows["sent_x"].extend(quote_rows(item.question, pool))
+            for sentence in pool:
                 text = sentence.text.lower()
                 rows["sent_y"].append(int(any(any(a.lower() in text for a in group) for group in item.facts)))
                 rows["sent_q"].append(n)

@@ -24,19 +24,24 @@ QUOTED = 3
 _LONG = 300  # characters: longer sentences count as this long
 
 
-def quote_row(question: str, sentence: Sentence) -> list[float]:
-    """QUOTE_FEATURES of one sentence for one question."""
+def quote_rows(question: str, sentences: Sequence[Sentence]) -> np.ndarray:
+    """QUOTE_FEATURES of each sentence for one question (a row per sentence)."""
     asked = set(tokenize(question))
-    words = set(tokenize(sentence.text))
     numbers = numbers_in(question)
-    found = numbers_in(sentence.text)
-    return [
-        sentence.similarity,
-        len(asked & words) / len(asked) if asked else 0.0,
-        sum(any(same_number(a, b) for b in found) for a in numbers) / len(numbers) if numbers else 0.0,
-        min(len(sentence.text), _LONG) / _LONG,
-        float(sentence.text.rstrip().endswith(("?", "？"))),
-    ]
+    rows = []
+    for sentence in sentences:
+        words = set(tokenize(sentence.text))
+        found = numbers_in(sentence.text)
+        rows.append(
+            [
+                sentence.similarity,
+                len(asked & words) / len(asked) if asked else 0.0,
+                sum(any(same_number(a, b) for b in found) for a in numbers) / len(numbers) if numbers else 0.0,
+                min(len(sentence.text), _LONG) / _LONG,
+                float(sentence.text.rstrip().endswith(("?", "？"))),
+            ]
+        )
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(QUOTE_FEATURES))
 
 
 def candidates(sentences: Sequence[Sentence]) -> list[Sentence]:
@@ -51,5 +56,5 @@ def pick(question: str, sentences: Sequence[Sentence], model: Linear | None, k: 
         return []
     if model is None:
         return sorted(pool, key=lambda s: -s.similarity)[:k]
-    scores = model.probability(np.asarray([quote_row(question, s) for s in pool], dtype=np.float32))
+    scores = model.probability(quote_rows(question, pool))
     return [pool[int(i)] for i in np.argsort(-scores)[:k]]

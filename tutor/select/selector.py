@@ -111,21 +111,21 @@ class Selector:
             return Decision("answer", retrieval, numbers=quantity, concept=_numbers_concept(quantity))
         reading = self._reading_question(retrieval)
         table = self.score(question, retrieval, history)
+        at = self._best(table)
+        best = table.candidates[at] if at is not None else None
+        concept = concept_of(table, best)
         if reading is not None:
-            return Decision("answer", retrieval, table, reading=reading, concept=table_concept(table))
+            return Decision("answer", retrieval, table, reading=reading, concept=concept)
         row = question_row(self.featurizer.question_base(table), table.probabilities, kinds_of(table.candidates))
         probabilities = self.models.decision.class_probabilities(row)
         scores = dict(zip(DECISIONS, probabilities.tolist(), strict=True))
-        at = self._best(table)
         top = float(table.probabilities.max()) if at is not None else 0.0
         kind: Kind = self.models.decide(probabilities, top)  # type: ignore[assignment]
         if kind == "answer" and at is None:
             kind = "closest"
         if kind == "decline":
             return Decision("decline", retrieval, table, scores=scores)
-        best = table.candidates[at] if at is not None else None
         reasons = self.models.ranker.contributions(table.matrix[at]) if at is not None else []
-        concept = best.note if best is not None and best.note else table_concept(table)
         decision = Decision(kind, retrieval, table, best, concept, scores=scores, reasons=reasons)
         if best is not None and best.pair is not None:
             verdict = self.models.verdict_similarity
@@ -158,14 +158,10 @@ class Selector:
         return top if not indexed or not retrieval.passages else None
 
 
-def table_concept(table: Table) -> str:
-    """The concept a question is about: the best candidate's; when a document is best, the concept the question
-    names (a passage is not about whichever note ranked next), else none."""
-    named = next(iter(sorted(table.question.named_notes)), "")
-    if not len(table.probabilities):
-        return named
-    best = table.candidates[int(np.argmax(table.probabilities))]
-    return best.note or named
+def concept_of(table: Table, best: Candidate | None) -> str:
+    """The concept a question is about: the best candidate's; when a document is best (or nothing is), the
+    concept the question names (a passage is not about whichever note ranked next), else none."""
+    return (best.note if best is not None else "") or next(iter(sorted(table.question.named_notes)), "")
 
 
 # The concept a calculation belongs to, for the background note and what to read next.

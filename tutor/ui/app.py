@@ -32,7 +32,7 @@ from tutor.conversation import Turn  # noqa: E402
 from tutor.errors import TutorError  # noqa: E402
 from tutor.failures import classify, scrub  # noqa: E402
 from tutor.feedback import record_feedback  # noqa: E402
-from tutor.library import list_library  # noqa: E402
+from tutor.library import is_own_document, list_library  # noqa: E402
 from tutor.study.service import StudyService  # noqa: E402
 from tutor.ui import panels, viewer  # noqa: E402
 from tutor.ui.maths import DELIMITERS  # noqa: E402
@@ -101,7 +101,7 @@ class TutorApp:
         indexed, have = self.library_state()
         readings = self.tutor.readings.readings
         notes = {d.split(".")[0] for d in indexed if d.startswith("note-")}
-        own = {d for d in indexed if d.startswith("user-")}
+        own = {d for d in indexed if is_own_document(d)}
         backend = self.tutor.backend.name
         return panels.Status(
             readings_total=len(readings),
