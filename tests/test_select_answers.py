@@ -197,6 +197,22 @@ def test_a_closest_card_led_by_the_learners_document_quotes_it(tutor: Tutor) -> 
     assert any(c.reading_id.startswith("user-dropout") for c in card.citations)
 
 
+def test_a_quoted_sentence_comes_with_its_neighbours_in_its_section(tutor: Tutor) -> None:
+    dropout = next(r for r in tutor.retriever.sentence_index.readings() if r.startswith("user-dropout"))
+    found = tutor.retriever.sentences(tutor.retriever.embed("dropout"), k=20, reading_ids=[dropout])
+    by_start = {s.text.split()[0] + " " + s.text.split()[1]: s for s in found}
+    middle = [s.text for s in tutor.retriever.around(by_start["During training,"])]
+    assert [t.split()[0] for t in middle] == ["Dropout", "During", "At"], middle  # in reading order
+    first_of_section = [s.text for s in tutor.retriever.around(by_start["A dropout"])]
+    assert [t.split()[0] for t in first_of_section] == ["A", "Smaller"], "the section before is not its neighbour"
+
+
+def test_a_documents_answer_quotes_the_stretch_that_holds_it(tutor: Tutor) -> None:
+    direct = tutor.ask("What dropout rate should I use for hidden layers?").direct
+    quoted = [q for q in direct.split("“")[1:] if "0.5 for hidden layers" in q]
+    assert quoted and "Smaller networks" in quoted[0].split("”")[0], direct  # the next sentence, in the same quote
+
+
 @pytest.mark.skipif(not PageOcr("chi_sim").available, reason="tesseract with Chinese is not installed (CI installs it)")
 def test_a_scanned_chinese_chapter_answers_through_ocr(tutor: Tutor) -> None:
     answer = tutor.ask("对数几率回归为什么叫这个名字？")

@@ -308,12 +308,24 @@ class CardMaker:
         return f" {found} [{book.cite(note.id, WORDS[lang]['beginner'], title=note.title)}]"
 
     def _document_answer(self, retrieval: Retrieval, doc_id: str, book: CitationBook, lang: str) -> str:
-        """A document answers: the three of its sentences most worth quoting for the question, cited."""
+        """A document answers: the sentences most worth quoting for the question, each with its neighbours in its
+        section (a number or a name often sits in the next sentence), best first, each stretch cited once."""
         found = self.retriever.sentences(retrieval.vector, k=quotes.POOL, reading_ids=[doc_id], roles=retrieval.roles())
         chosen = quotes.pick(retrieval.question, found, self.quote_model())
         if not chosen:
             return ""
-        pieces = [f"“{s.text}” [{_cite_sentence(book, s)}]" for s in chosen]
+        stretches: list[tuple[Sentence, list[Sentence]]] = []
+        shown: set[str] = set()
+        for sentence in chosen:
+            if (sentence.id or sentence.text) in shown:
+                continue
+            around = self.retriever.around(sentence, quotes.BEFORE, quotes.AFTER)
+            window = [s for s in around if (s.id or s.text) not in shown]
+            if stretches and len(shown) + len(window) > quotes.MOST_SENTENCES:
+                break
+            stretches.append((sentence, window))
+            shown.update(s.id or s.text for s in window)
+        pieces = [f"“{' '.join(s.text for s in window)}” [{_cite_sentence(book, best)}]" for best, window in stretches]
         title = str(chosen[0].meta.get("title") or doc_id)
         lead = WORDS[lang]["from_document"].format(title=title)
         return f"{lead} {' '.join(pieces)}"

@@ -74,6 +74,7 @@ class Sentence:
     text: str
     meta: dict[str, Any]
     similarity: float
+    id: str = ""  # the indexed sentence's id: document, version, passage and place in it
 
     @property
     def reading_id(self) -> str:
@@ -170,6 +171,7 @@ class ChunkIndex:
         self._role_code: dict[str, int] = {}
         self._note = np.zeros(0, dtype=bool)
         self._rows: dict[int, np.ndarray] = {}
+        self._place: dict[str, int] = {}  # a chunk's id → its row, the rows of each reading in id order
 
     def load(self) -> list[Document]:
         """The chunks of the current committed set, reloading them (and their vectors) when it changed."""
@@ -188,7 +190,9 @@ class ChunkIndex:
                 # Remember each reading's rows, so a search within a reading scores only those.
                 self._rows = {}
                 for code in self._reading_code.values():
-                    self._rows[code] = np.flatnonzero(self._reading == code)
+                    mine = np.flatnonzero(self._reading == code)
+                    self._rows[code] = mine[np.argsort([str(docs[int(i)].id) for i in mine], kind="stable")]
+                self._place = {str(d.id): i for i, d in enumerate(docs)}
                 self.docs = docs
                 self._key = key
             return self.docs
@@ -227,6 +231,19 @@ class ChunkIndex:
         top = np.argpartition(-sims, min(k, len(sims) - 1))[:k] if len(sims) > k else np.arange(len(sims))
         best = [i for i in top[np.argsort(-sims[top])] if np.isfinite(sims[i])]
         return [(docs[rows[i]], float(sims[i])) for i in best]
+
+    def around(self, chunk_id: str, before: int, after: int) -> list[Document]:
+        """The chunk and its neighbours in the same section of the same reading, in reading order (ids number a
+        reading's passages and each passage's sentences in order)."""
+        docs = self.load()
+        row = self._place.get(chunk_id)
+        if row is None:
+            return []
+        rows = self._rows[int(self._reading[row])]
+        at = int(np.flatnonzero(rows == row)[0])
+        section = docs[row].metadata.get("section")
+        window = rows[max(at - before, 0) : at + after + 1]
+        return [docs[i] for i in window if docs[i].metadata.get("section") == section]
 
 
 class Retriever:
@@ -321,7 +338,15 @@ class Retriever:
     ) -> list[Sentence]:
         """The indexed sentences nearest to `vector`, optionally only in some readings, roles or kinds."""
         found = self.sentence_index.nearest(vector, k, reading_ids, roles, notes)
-        return [Sentence(doc.page_content, dict(doc.metadata), sim) for doc, sim in found]
+        return [Sentence(doc.page_content, dict(doc.metadata), sim, str(doc.id or "")) for doc, sim in found]
+
+    def around(self, sentence: Sentence, before: int = 1, after: int = 1) -> list[Sentence]:
+        """A sentence with the ones next to it in its section: what it says is often finished by its neighbour."""
+        found = self.sentence_index.around(sentence.id, before, after)
+        return [
+            s if s.id != sentence.id else sentence
+            for s in (Sentence(d.page_content, dict(d.metadata), 0.0, str(d.id or "")) for d in found)
+        ] or [sentence]
 
     # ------------------------------------------------------------------------------------------ search
 

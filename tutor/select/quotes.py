@@ -20,7 +20,9 @@ from tutor.select.model import Linear
 
 QUOTE_FEATURES = ("similarity", "words_shared", "numbers_shared", "length", "asks")
 POOL = 40  # the document's sentences nearest the question that are scored
-QUOTED = 3
+QUOTED = 3  # sentences picked; each is quoted with its neighbours (BEFORE, AFTER) in its section
+BEFORE, AFTER = 1, 1
+MOST_SENTENCES = 7  # a document's quoted stretches stop growing past this many sentences
 _LONG = 300  # characters: longer sentences count as this long
 
 
