@@ -477,6 +477,22 @@ def test_a_kv_cache_for_bert_is_declined_with_the_reason() -> None:
     assert en.sources == [src.CAUSAL]
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "counted", "printed"),
+    [
+        ("how many parameters does bert base have?", "en", "108.5M", "The paper prints 110.0M (§3)"),
+        ("BERT-large 有多少参数？", "zh", "333.5M", "论文（§3）印的是 3.40 亿（340.0M）"),
+    ],
+)
+def test_a_counted_parameter_total_opens_beside_the_papers_printed_one(
+    question: str, lang: str, counted: str, printed: str
+) -> None:
+    answer = answer_quantity(question, lang, "beginner")
+    assert answer is not None and answer.function == "param_count"
+    opening = answer.text.split("\n")[0]
+    assert counted in opening and printed in opening, opening  # a beginner sees both, not a silent correction
+
+
 def test_defaulted_sizes_are_named_and_said() -> None:
     answer = answer_quantity("How big is GPT-3's KV cache?", "en", "intermediate")
     assert answer is not None

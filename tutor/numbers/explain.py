@@ -236,10 +236,20 @@ def _model_phrase(ctx: Context) -> str:
 def _param_count(calc: Calculation, ctx: Context) -> Parts:
     value = fmt_params(calc.value, ctx.lang)
     model = _model_phrase(ctx)
+    # A count from the sizes rarely equals the paper's rounded one: the headline gives both, so it never reads as
+    # a correction of the paper.
+    printed = (
+        ctx.t(
+            f" The paper prints {fmt_params(ctx.preset.table_params)} ({ctx.preset.table}).",
+            f"论文（{ctx.preset.table}）印的是 {fmt_params(ctx.preset.table_params, ctx.lang)}。",
+        )
+        if ctx.preset
+        else ""
+    )
     parts = Parts(
         ctx.t(
-            f"**{value} parameters** ({num(calc.value)}) in {model}.",
-            f"**{value}个参数**（{num(calc.value)}），{model}。",
+            f"**{value} parameters** ({num(calc.value)}) in {model}, counted from its sizes.{printed}",
+            f"**{value}个参数**（{num(calc.value)}），{model}，按其尺寸算出。{printed}",
         ),
         ctx.t(
             "Each parameter is one number the model learned. Almost all of them sit in the big matrices of the "
