@@ -173,13 +173,22 @@ def test_chinese_with_english_terms_is_answered_in_chinese(tutor: Tutor) -> None
     assert answer.language == "zh" and answer.direct.startswith("根号答案")
 
 
-def test_question_off_the_path_is_refused_and_points_to_the_nearest_readings(tutor: Tutor) -> None:
+def test_question_off_the_path_is_refused_and_shown_what_the_path_covers(tutor: Tutor) -> None:
     answer = tutor.ask("How do I bake sourdough bread at home?")
     assert not answer.covered
     assert "do not cover" in answer.text
-    assert answer.citations == []
+    assert answer.citations == [] and answer.read_next == []  # no reading is "nearest" to a bread recipe
+    stages = [s.title("en") for s in tutor.readings.ordered_stages()]
+    assert stages and all(f"- {title}" in answer.text for title in stages), answer.text
     chinese = tutor.ask("红烧肉怎么做才好吃？")
     assert not chinese.covered and "没有涵盖" in chinese.text
+    assert all(f"- {s.title('zh')}" in chinese.text for s in tutor.readings.ordered_stages()), chinese.text
+
+
+def test_a_refused_question_that_names_the_field_points_to_the_nearest_readings(tutor: Tutor) -> None:
+    answer = tutor.ask("What is the best transformer for my guitar amp?")
+    assert not answer.covered and "do not cover" in answer.text
+    assert answer.read_next and "nearest readings" in answer.text, answer.text
 
 
 @pytest.mark.parametrize(

@@ -257,8 +257,11 @@ class Tutor:
             citations = [c for c in card.citations if c.n in used]
             pointers = card.read_next
         else:
-            pointers = self._nearest(retrieval, answer_lang)
-            text = self._no_answer(pointers, answer_lang)
+            asked = decision.table.question if decision.table else None
+            names_the_field = bool(asked and (asked.strong_terms or asked.weak_terms))
+            # a declined question that names nothing of the field has no nearest reading: the path is shown instead
+            pointers = self._nearest(retrieval, answer_lang) if decision.kind != "decline" or names_the_field else []
+            text = self._no_answer(pointers, answer_lang) if pointers else self._off_path(answer_lang)
             citations = []
             yield _RESET
             yield text
@@ -349,6 +352,12 @@ class Tutor:
             if reading and all(r.reading_id != reading.id for r in seen) and len(seen) < 3:
                 seen.append(ReadNext(reading.id, reading.title, str(hit.meta.get("section", "")), reading.why(lang)))
         return seen
+
+    def _off_path(self, lang: str) -> str:
+        """A question that names nothing of the field: what the path covers, rather than its "nearest" readings
+        (a passport question is no nearer to one paper than another)."""
+        stages = "\n".join(f"- {s.title(lang)}" for s in self.readings.ordered_stages())
+        return load_prompt("off_path", lang).render(stages=stages).strip()
 
     def _no_answer(self, nearest: list[ReadNext], lang: str) -> str:
         lines = "\n".join(f"- {r.title} — {r.section}: {r.why}" for r in nearest) or "-"
