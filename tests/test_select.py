@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tutor.facets import FacetIndex
-from tutor.glossary import load_glossary
+from tutor.glossary import joined_form, load_glossary
 from tutor.lang.verdict import verdict_opening, without_verdict
 from tutor.lexical import Bm25
 from tutor.qa import QA, Pointer
@@ -201,6 +201,32 @@ def test_within_concept_signals_compare_a_pair_with_its_siblings(tmp_path: Path)
 )
 def test_an_english_plural_names_the_glossary_term(text: str, key: str) -> None:
     assert key in load_glossary(REPO / "corpus").field_terms(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("PagedAttention 是什么？", "paged-attention"),  # the glossary lists "paged attention", vLLM writes one word
+        ("why is nn.MultiheadAttention so slow", "multi-head"),
+        ("pagedattention是什么", "paged-attention"),
+    ],
+)
+def test_a_term_of_several_words_written_as_one_names_the_glossary_term(text: str, key: str) -> None:
+    assert key in load_glossary(REPO / "corpus").field_terms(text)
+
+
+@pytest.mark.parametrize(
+    ("form", "joined"),
+    [
+        ("paged attention", ("pagedattention",)),
+        ("multi-head attention", ("multiheadattention",)),
+        ("n gram", ()),  # five letters: too easily another word
+        ("adam 优化器", ()),  # a mixed form is matched as Chinese, not as a Latin word
+        ("xgboost", ()),  # already one word
+    ],
+)
+def test_the_joined_form_of_a_term(form: str, joined: tuple[str, ...]) -> None:
+    assert joined_form(form) == joined
 
 
 def test_a_document_is_quoted_where_it_holds_the_answer() -> None:

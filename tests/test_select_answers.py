@@ -143,6 +143,14 @@ def test_a_persona_with_an_analogy_request_is_answered_as_for_a_beginner(
     assert answer.background is None or answer.background.level == "beginner"
 
 
+def test_a_term_written_as_one_word_in_a_chinese_question_is_answered_and_followed(tutor: Tutor) -> None:
+    first = tutor.ask("PagedAttention 是什么？")  # the glossary writes it "paged attention"
+    assert first.decision["kind"] == "answer" and first.decision["concept"] == "note-batching-paged-memory"
+    follow = tutor.ask("它和操作系统的分页有什么像的地方？", history=[first.as_turn()])
+    assert follow.decision["kind"] == "answer", follow.decision
+    assert follow.decision["chosen"].startswith("note-batching-paged-memory:"), follow.decision
+
+
 @pytest.mark.parametrize(
     "question",
     [

@@ -58,7 +58,7 @@ class Glossary(BaseModel):
 
     @cached_property
     def _everyday(self) -> frozenset[str]:
-        return frozenset(form.lower() for form in self.everyday)
+        return frozenset(f for form in self.everyday for f in (form.lower(), *joined_form(form.lower())))
 
     @cached_property
     def _zh_forms(self) -> list[tuple[str, str, Term]]:
@@ -74,6 +74,11 @@ class Glossary(BaseModel):
             for form in [t.en, *t.variants, *t.zh]:
                 if _LATIN.search(form) and not _CJK.search(form):
                     lookup.setdefault(form.lower(), t)
+        for form, t in list(lookup.items()):
+            for joined in joined_form(form):
+                lookup.setdefault(
+                    joined, t
+                )  # "PagedAttention", "feedforward", "LayerNorm": one word in code and papers
         forms = sorted(lookup, key=len, reverse=True)
         # an English plural names the same term: "ResNets", "LLMs", "transformers", "biases"
         pattern = re.compile(
@@ -123,6 +128,15 @@ class Glossary(BaseModel):
 
     def search(self, needle: str) -> list[Term]:
         return [t for t in self.terms if t.matches(needle)] if needle.strip() else list(self.terms)
+
+
+_JOINED_MIN = 6  # letters a joined form needs: shorter ones ("kv", "top k" → "topk") are too easily other words
+
+
+def joined_form(form: str) -> tuple[str, ...]:
+    """A form of several words written as one, as code and papers do ("paged attention" → "pagedattention")."""
+    joined = re.sub(r"[\s-]+", "", form)
+    return (joined,) if joined != form and len(joined) >= _JOINED_MIN and joined.isascii() and joined.isalnum() else ()
 
 
 def glossary_files(corpus_dir: Path) -> list[Path]:
