@@ -143,6 +143,18 @@ def test_a_persona_with_an_analogy_request_is_answered_as_for_a_beginner(
     assert answer.background is None or answer.background.level == "beginner"
 
 
+def test_every_glossary_term_asked_what_it_is_is_answered(tutor: Tutor) -> None:
+    """Issue 17: "What is X?" for a concept gets X's definition, in both languages, for every term of the glossary
+    (everyday words of the field too: 嵌入, prompt, offloading were declined when only specific forms counted)."""
+    declined = []
+    for term in tutor.glossary.terms:
+        for question, lang in ((f"What is {term.en}?", "en"), *(((f"{term.zh[0]}是什么？", "zh"),) if term.zh else ())):
+            decision = tutor.selector.select(question, [], lang)
+            if decision.kind != "answer":
+                declined.append(question)
+    assert not declined, declined
+
+
 def test_a_term_written_as_one_word_in_a_chinese_question_is_answered_and_followed(tutor: Tutor) -> None:
     first = tutor.ask("PagedAttention 是什么？")  # the glossary writes it "paged attention"
     assert first.decision["kind"] == "answer" and first.decision["concept"] == "note-batching-paged-memory"

@@ -276,6 +276,8 @@ class Featurizer:
         )
 
     def _subject_terms(self, question: str) -> list[Term]:
+        """The terms a "What is X?" question names as exactly X; everyday forms too ("嵌入是什么？", "What is a
+        prompt?"): asked about alone, on a tutor of this field, they mean the field's term."""
         subject = definition_subject(question)
         folded = _folded(subject)
         if not folded:
@@ -283,7 +285,7 @@ class Featurizer:
         return [
             m.term
             for m in self.glossary.matches_in(subject)
-            if not m.everyday and _folded(m.form) in (folded, folded.rstrip("s"))
+            if _folded(m.form) in (folded, folded.rstrip("s"))
         ]
 
     def table(self, text: str, retrieval: Retrieval, history: Sequence[Turn] = ()) -> Table:
