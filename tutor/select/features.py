@@ -282,11 +282,7 @@ class Featurizer:
         folded = _folded(subject)
         if not folded:
             return []
-        return [
-            m.term
-            for m in self.glossary.matches_in(subject)
-            if _folded(m.form) in (folded, folded.rstrip("s"))
-        ]
+        return [m.term for m in self.glossary.matches_in(subject) if _folded(m.form) in (folded, folded.rstrip("s"))]
 
     def table(self, text: str, retrieval: Retrieval, history: Sequence[Turn] = ()) -> Table:
         q = self.question(text, retrieval.lang, history)
