@@ -14,7 +14,7 @@ from tutor.lang.verdict import verdict_opening, without_verdict
 from tutor.lexical import Bm25
 from tutor.qa import QA, Pointer
 from tutor.retrieve import Sentence
-from tutor.select.aspect import aspect_of, strip_persona
+from tutor.select.aspect import aspect_of, grid_subject, strip_persona
 from tutor.select.features import CANDIDATE_FEATURES, QUESTION_BASE, QUESTION_FEATURES, question_row
 from tutor.select.model import DECISIONS, Linear, load_models
 from tutor.select.quotes import QUOTE_FEATURES, pick, quote_rows
@@ -201,6 +201,26 @@ def test_within_concept_signals_compare_a_pair_with_its_siblings(tmp_path: Path)
 )
 def test_an_english_plural_names_the_glossary_term(text: str, key: str) -> None:
     assert key in load_glossary(REPO / "corpus").field_terms(text)
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("How does cross-attention work?", "cross-attention"),
+        ("Why do we need layer norm?", "layer norm"),
+        ("Why is the KV cache needed?", "KV cache"),
+        ("What is dropout for?", "dropout"),
+        ("What is attention?", "attention"),
+        ("量化是怎么工作的？", "量化"),
+        ("为什么需要残差连接？", "残差连接"),
+        ("KV cache 有什么用？", "KV cache"),
+        ("I'm a chip designer, how does attention work?", "attention"),
+        ("How do I bake bread at home?", ""),
+        ("How does it work when the batch is large?", ""),
+    ],
+)
+def test_the_subject_of_a_bare_grid_question(question: str, subject: str) -> None:
+    assert grid_subject(question) == subject
 
 
 @pytest.mark.parametrize(

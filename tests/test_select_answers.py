@@ -155,6 +155,26 @@ def test_every_glossary_term_asked_what_it_is_is_answered(tutor: Tutor) -> None:
     assert not declined, declined
 
 
+def test_the_bare_grid_questions_about_every_concept_are_answered(tutor: Tutor) -> None:
+    """The grid's other bare forms, for the first glossary term of every concept: how it works, why it is needed,
+    in both languages; the decision model had learned "how does…" from off-path "how do I…" questions."""
+    firsts = {}
+    for term in tutor.glossary.terms:
+        if term.note and term.zh:
+            firsts.setdefault(term.note, term)
+    declined = []
+    for term in firsts.values():
+        for question, lang in (
+            (f"How does {term.en} work?", "en"),
+            (f"Why do we need {term.en}?", "en"),
+            (f"{term.zh[0]}是怎么工作的？", "zh"),
+            (f"为什么需要{term.zh[0]}？", "zh"),
+        ):
+            if tutor.selector.select(question, [], lang).kind == "decline":
+                declined.append(question)
+    assert len(firsts) > 30 and not declined, declined
+
+
 def test_a_term_written_as_one_word_in_a_chinese_question_is_answered_and_followed(tutor: Tutor) -> None:
     first = tutor.ask("PagedAttention 是什么？")  # the glossary writes it "paged attention"
     assert first.decision["kind"] == "answer" and first.decision["concept"] == "note-batching-paged-memory"

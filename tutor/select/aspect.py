@@ -177,3 +177,29 @@ def definition_subject(question: str) -> str:
         return ""
     subject = next(g for g in m.groups() if g)
     return subject.strip(" '\"“”‘’?？。.").strip()
+
+
+# The basic grid's other bare forms: how X works, why X, what X is for — a question that is nothing but one of
+# these around a term of the field is on the path by construction.
+_ABOUT_EN = re.compile(
+    r"^how (?:does|do|did)\s+(?:an?\s+|the\s+)?(?P<a>.+?)\s+work\s*\??$"
+    r"|^why (?:do we|do you|does one|would you) (?:need|use)\s+(?:an?\s+|the\s+)?(?P<b>.+?)\s*\??$"
+    r"|^why (?:is|are)\s+(?:an?\s+|the\s+)?(?P<c>.+?)\s+(?:needed|used|useful|important)\s*\??$"
+    r"|^what (?:is|are)\s+(?:an?\s+|the\s+)?(?P<d>.+?)\s+(?:for|used for)\s*\??$",
+    re.I,
+)
+_ABOUT_ZH = re.compile(
+    r"^(?P<a>.+?)(?:是怎么|是如何|是怎样|怎么|如何)(?:工作|运作|实现)的?[？?。]?$"
+    r"|^为什么(?:需要|要用|要|用)(?P<b>.+?)[？?。]?$"
+    r"|^(?P<c>.+?)(?:有什么用|有啥用|的作用是什么|是干什么的|是干嘛的|解决什么问题)[？?。]?$"
+)
+
+
+def grid_subject(question: str) -> str:
+    """What a bare "What is X?", "How does X work?", "Why do we need X?" or "X 有什么用？" asks about, or ""."""
+    text, _ = strip_persona(question)
+    text = _POLITE.sub("", text.strip(), count=1).strip()
+    m = _ABOUT_EN.match(text) or _ABOUT_ZH.match(text)
+    if not m:
+        return definition_subject(question)
+    return next(g for g in m.groups() if g).strip(" '\"“”‘’?？。.").strip()

@@ -7,7 +7,7 @@ model weighs (tutor/select/model.py); none of them decides anything alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -21,7 +21,7 @@ from tutor.lang.tokens import tokenize
 from tutor.lang.verdict import verdict_opening
 from tutor.qa import QA
 from tutor.retrieve import Hit, Retrieval, Retriever
-from tutor.select.aspect import ASPECTS, Aspect, aspect_of, definition_subject, strip_persona
+from tutor.select.aspect import ASPECTS, Aspect, aspect_of, definition_subject, grid_subject, strip_persona
 
 PAIR_CANDIDATES = 24  # closest pairs by their phrasings, the rest come from BM25, the context and named concepts
 LEXICAL_CANDIDATES = 8
@@ -275,10 +275,14 @@ class Featurizer:
             ellipsis=is_ellipsis(text) if previous else False,
         )
 
-    def _subject_terms(self, question: str) -> list[Term]:
+    def grid_terms(self, question: str) -> list[Term]:
+        """The terms a bare grid question ("How does X work?", "为什么需要X？", "What is X?") names as exactly X."""
+        return self._subject_terms(question, grid_subject)
+
+    def _subject_terms(self, question: str, subject_of: Callable[[str], str] = definition_subject) -> list[Term]:
         """The terms a "What is X?" question names as exactly X; everyday forms too ("嵌入是什么？", "What is a
         prompt?"): asked about alone, on a tutor of this field, they mean the field's term."""
-        subject = definition_subject(question)
+        subject = subject_of(question)
         folded = _folded(subject)
         if not folded:
             return []

@@ -8,7 +8,8 @@ Order of precedence, each for a reason a reader can check:
 3. otherwise the fitted models choose: the ranker scores every candidate (Q&A pairs, overviews, passages
    of the readings and the learner's documents), the decision model says answer / closest / decline;
    a "What is X?" question that names a term exactly is answered by a candidate that defines X (the best
-   the ranker found among them), since a neighbouring point of the same topic is not what was asked.
+   the ranker found among them), since a neighbouring point of the same topic is not what was asked; a bare
+   grid question around a term of the field ("How does X work?", "为什么需要X？") is never declined.
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ class Selector:
         scores = dict(zip(DECISIONS, probabilities.tolist(), strict=True))
         top = float(table.probabilities.max()) if at is not None else 0.0
         kind: Kind = self.models.decide(probabilities, top)  # type: ignore[assignment]
+        if kind == "decline" and self.featurizer.grid_terms(question):
+            kind = "answer"  # a bare "How does X work?" about a term of the field is on the path by construction
         if kind == "answer" and at is None:
             kind = "closest"
         if kind == "decline":
