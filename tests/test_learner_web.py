@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from webapp import Server, build_web_index
+from webapp import Server, build_web_index, wait_idle
 
 from tutor.config import Settings
 from tutor.readings import load_reading_list
@@ -580,6 +580,7 @@ def test_after_an_answer_its_top_is_in_view_and_the_header_stays_reachable(open_
         "zh": ("残差块计算的是什么？", "注意力为什么要除以根号 d_k？"),
     }[lang]
     for q in questions:
+        wait_idle(page)
         before = page.locator("#chat .answer[id]").count()
         page.fill("#question textarea", q)
         page.click("#ask")

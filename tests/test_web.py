@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from webapp import Server, build_web_index
+from webapp import Server, build_web_index, wait_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -83,7 +83,8 @@ def open_page(browser: Any, site: Server) -> Iterator[Any]:
 
 
 def ask(page: Any, question: str) -> Any:
-    """Ask and wait for the new answer card; returns its locator."""
+    """Ask once the page is idle and wait for the new answer card; returns its locator."""
+    wait_idle(page)
     before = page.locator("#chat .answer[id]").count()
     page.fill("#question textarea", question)
     page.click("#ask")

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from corpus_fixture import PAPERS, build_index
@@ -106,3 +107,13 @@ class Server:
                 self.proc.kill()
                 self.proc.wait(timeout=15)
             self.proc = None
+
+
+# Gradio marks the outputs of a running event .pending (queued) or .generating (streaming). A click on Ask while the
+# previous answer's event is still finishing is dropped (a button's event runs once at a time), so a test that asks
+# twice waits for the page to be idle first: under load the answer card can show before its event has ended.
+_IDLE = "() => document.querySelectorAll('.pending, .generating').length === 0"
+
+
+def wait_idle(page: Any, timeout: float = 120000) -> None:
+    page.wait_for_function(_IDLE, timeout=timeout)
