@@ -93,8 +93,9 @@ def open_page(browser: Any, site: Server) -> Iterator[Any]:
         page.goto(site.url, wait_until="load")
         page.wait_for_selector("#question textarea", timeout=30000)
         lang = size.split("-")[1]
+        # the page switches to the browser's language after Gradio's load event: slow when the machine is busy
         page.wait_for_function(
-            "t => document.querySelector('#ask').innerText.trim() === t", arg=WORDS[lang]["ask"], timeout=15000
+            "t => document.querySelector('#ask').innerText.trim() === t", arg=WORDS[lang]["ask"], timeout=60000
         )
         page.wait_for_timeout(500)
         return page
