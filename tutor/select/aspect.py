@@ -170,13 +170,17 @@ _SUBJECT_ZH = re.compile(
 def definition_subject(question: str) -> str:
     """What a definition question asks about ("self-attention" in "What is self-attention?", 自注意力 in
     "什么是自注意力？"), or "" when the question is not a plain definition question."""
+    return _subject(question, _SUBJECT_EN, _SUBJECT_ZH)
+
+
+def _subject(question: str, *patterns: re.Pattern[str]) -> str:
+    """The named group the first matching pattern captures in the question without persona or politeness, or ""."""
     text, _ = strip_persona(question)
     text = _POLITE.sub("", text.strip(), count=1).strip()
-    m = _SUBJECT_EN.match(text) or _SUBJECT_ZH.match(text)
+    m = next((found for p in patterns if (found := p.match(text))), None)
     if not m:
         return ""
-    subject = next(g for g in m.groups() if g)
-    return subject.strip(" '\"“”‘’?？。.").strip()
+    return next(g for g in m.groups() if g).strip(" '\"“”‘’?？。.").strip()
 
 
 # The basic grid's other bare forms: how X works, why X, what X is for — a question that is nothing but one of
@@ -197,9 +201,4 @@ _ABOUT_ZH = re.compile(
 
 def grid_subject(question: str) -> str:
     """What a bare "What is X?", "How does X work?", "Why do we need X?" or "X 有什么用？" asks about, or ""."""
-    text, _ = strip_persona(question)
-    text = _POLITE.sub("", text.strip(), count=1).strip()
-    m = _ABOUT_EN.match(text) or _ABOUT_ZH.match(text)
-    if not m:
-        return definition_subject(question)
-    return next(g for g in m.groups() if g).strip(" '\"“”‘’?？。.").strip()
+    return _subject(question, _ABOUT_EN, _ABOUT_ZH) or definition_subject(question)
