@@ -15,6 +15,9 @@ _REFERENCE_LIKE = re.compile(
 )
 _FRAGMENT_START = re.compile(r"^\d+\s?[\])]")  # "122] is first proposed": the tail of a citation cut by a chunk edge
 _ALGORITHM_STEP = re.compile(r"\b\d{1,2}:\s")
+_NUMBER = re.compile(r"^[-−+]?\d[\d.,]*%?$")
+_AXIS_RUN = 5
+"""Numbers in a row: a plot's axis ticks ("0 20 40 60 80"); prose and equations separate numbers by words."""
 _TERMINAL = re.compile(r"""[.!?。！？]["”')\]]?$""")
 
 
@@ -29,6 +32,8 @@ def quotable(sentence: str) -> bool:
         return False
     if _CODE.search(s) or len(_ALGORITHM_STEP.findall(s)) > 2:
         return False  # pseudo-code ("1: Initialize … 2: for t = 1 to T do …")
+    if _longest_number_run(s) >= _AXIS_RUN:
+        return False  # a plot's axis read into the text
     outside_math = re.sub(r"\$[^$]*\$", "", s)
     if "$" in outside_math or _LATEX_OUTSIDE_MATH.search(outside_math):
         return False  # unbalanced or raw LaTeX
@@ -37,3 +42,11 @@ def quotable(sentence: str) -> bool:
     if not CJK.search(s) and len([w for w in re.findall(r"[a-z]+", s.lower()) if w in STOP]) < 2:
         return False  # figure or table residue ("Tok M Question Paragraph BERT E[CLS].") has no grammar
     return letters / visible >= 0.7
+
+
+def _longest_number_run(sentence: str) -> int:
+    longest = run = 0
+    for token in sentence.split():
+        run = run + 1 if _NUMBER.match(token) else 0
+        longest = max(longest, run)
+    return longest
