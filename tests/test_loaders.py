@@ -247,3 +247,28 @@ def test_pdf_run_in_heading_becomes_its_title(tmp_path: Path) -> None:
     )
     sections = [b.section for b in load_file(pdf, "pdf", 0.85).blocks]
     assert sections[-1] == "2.1 Model Compression"
+
+
+def test_front_matter_ends_with_the_first_page(tmp_path: Path) -> None:
+    """A document whose headings are not recognised (a scan whose chapter line OCR misread) is not one long
+    title block: after page 1 its text is body, so it can be quoted."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for page in range(3):
+        pdf.add_page()
+        pdf.multi_cell(0, 6, text=f"Lecture notes, page {page + 1}. " + LOREM, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(tmp_path / "notes.pdf"))
+    blocks = load_file(tmp_path / "notes.pdf", "pdf", 0.85).blocks
+    assert {b.page for b in blocks} == {1, 2, 3}
+    assert {b.part for b in blocks if b.page > 1} == {"body"}
+
+
+def test_a_chapter_scanned_alone_starts_at_its_first_section() -> None:
+    """A learner may scan one chapter without its chapter line: "7.1 …" is its first heading."""
+    assert feed_all(["· 142 ·  统计学习方法", "7.1  隐马尔可夫模型的基本概念", "正文", "7.2  概率计算算法"]) == [
+        "7.1 隐马尔可夫模型的基本概念",
+        "7.2 概率计算算法",
+    ]
+    assert feed_all(["7.3  学习算法"]) == [], "only a chapter's first section opens it"

@@ -271,6 +271,13 @@ class HeadingTracker:
             self.part = "appendix"  # numbering that goes on after the references: "8. Appendix A: Samples"
         return found
 
+    def turn_page(self, page: int) -> None:
+        """Front matter (title, authors, abstract) fits on the first page: a document still "front" after it had
+        headings the tracker did not know (a scanned chapter whose chapter line OCR misread), and its text is
+        body, to be quoted, not a title block."""
+        if page > 1 and self.part == "front":
+            self.part = "body"
+
     def continues(self, line: str) -> bool:
         """Join `line` to the heading just found when the title was wrapped onto it: the title ends on a
         word no title ends on ("… Related Models and" / "Systems"), or the line is a short title-like
@@ -321,7 +328,8 @@ class HeadingTracker:
         if m := _CN_NUMBERED.match(line):
             number = tuple(int(p) for p in m.group(1).split("."))
             title = " ".join(m.group(2).split())
-            if _looks_like_cjk_title(title) and _follows(number, self.number):
+            first_of_chapter = not self.number and len(number) == 2 and number[1] == 1  # "7.1" in a chapter scanned
+            if _looks_like_cjk_title(title) and (_follows(number, self.number) or first_of_chapter):
                 self.number = number
                 self.section = f"{m.group(1)} {title}"
                 return True
@@ -506,6 +514,7 @@ def load_pdf(path: Path, min_quality: float, ocr: PageOcr | None = None) -> Load
         text = ocr_texts.get(number, text)
         if len(text.strip()) < _MIN_PAGE_CHARS or (not from_ocr and text_quality(text) < min_quality):
             continue
+        tracker.turn_page(number)
         blocks.extend(_blocks_from_lines(text.splitlines(), tracker, number, from_ocr))
     if not blocks:
         raise DocumentError(f"{path.name}: no text layer, and OCR found no text on any of its {len(page_texts)} pages.")
