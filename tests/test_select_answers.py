@@ -39,6 +39,13 @@ units is reduced. At test time no unit is dropped; the weights are scaled by the
 
 A dropout rate of about 0.5 for hidden layers and about 0.2 for input layers worked well in the original
 experiments. Smaller networks or small datasets may need less dropout, very wide layers more.
+
+## Our runs
+
+| network | test error without dropout | test error with dropout |
+|---------|----------------------------|-------------------------|
+| MLP 2x1024 | 1.60 % | 1.25 % |
+| CNN, 3 conv layers | 0.81 % | 0.62 % |
 """
 LOGIT_CHAPTER = """第3章 线性模型
 3.3 对数几率回归
@@ -251,6 +258,11 @@ def test_a_documents_answer_quotes_the_stretch_that_holds_it(tutor: Tutor) -> No
     direct = tutor.ask("What dropout rate should I use for hidden layers?").direct
     quoted = [q for q in direct.split("“")[1:] if "0.5 for hidden layers" in q]
     assert quoted and "Smaller networks" in quoted[0].split("”")[0], direct  # the next sentence, in the same quote
+
+
+def test_a_number_in_a_table_of_the_learners_notes_is_quoted(tutor: Tutor) -> None:
+    direct = tutor.ask("What test error did the CNN reach with dropout in our runs?").direct
+    assert "0.62 %" in direct and "test error with dropout" in direct, direct
 
 
 @pytest.mark.skipif(not PageOcr("chi_sim").available, reason="tesseract with Chinese is not installed (CI installs it)")

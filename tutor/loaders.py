@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from tutor.errors import DocumentError
 from tutor.lang.script import CJK_CLASS
+from tutor.lang.tables import tables_as_lines
 
 if TYPE_CHECKING:
     from tutor.ocr import PageOcr
@@ -588,7 +589,7 @@ def _rst_prose(text: str) -> str:
 
 def split_markdown(text: str) -> list[Block]:
     _, body = strip_front_matter(text)
-    body = _markdown_prose(body)
+    body = "\n".join(tables_as_lines(_markdown_prose(body).splitlines()))
     blocks: list[Block] = []
     section, current = "", list[str]()
     in_code = False
@@ -690,5 +691,5 @@ def load_file(path: Path, fmt: str, min_quality: float, *, ocr: PageOcr | None =
     if not text.strip():
         raise DocumentError(f"{path.name}: the file is empty.")
     splitter = {"md": split_markdown, "rst": split_rst, "html": split_html}.get(fmt)
-    blocks = splitter(text) if splitter else [Block("", 0, text.strip())]
+    blocks = splitter(text) if splitter else [Block("", 0, "\n".join(tables_as_lines(text.strip().splitlines())))]
     return LoadedDocument(blocks, 0)

@@ -12,6 +12,7 @@ import re
 from typing import Literal
 
 from tutor.lang.script import CJK_CLASS
+from tutor.lang.tables import is_table_row
 
 Role = Literal["body", "abstract", "front", "references", "appendix", "figure", "code"]
 QUOTABLE: frozenset[str] = frozenset({"body", "abstract"})
@@ -36,7 +37,8 @@ def prose_share(text: str) -> float:
 
     A token is a word if it has two letters in a row, so "GPUs", "Gb/s" and "all-reduce" count and the
     numbers of a measured sentence ("took 310 ms on 16 GPUs") do not outweigh it; an axis or a table row
-    ("0 20 40 60 Epoch Loss", "BERT-base 84.4 88.4") has few words and no function words.
+    ("0 20 40 60 Epoch Loss", "BERT-base 84.4 88.4") has few words and no function words. A Markdown table's row,
+    written with its headers (tutor.lang.tables), is the author's content and counts as prose.
     """
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
@@ -45,8 +47,10 @@ def prose_share(text: str) -> float:
     for line in lines:
         tokens = line.split()
         words = sum(bool(_LETTERS.search(token)) for token in tokens)
-        if re.search(f"[{CJK_CLASS}]{{6}}", line) or (
-            len(tokens) >= 6 and words >= 0.6 * len(tokens) and _SENTENCE_WORDS.search(line)
+        if (
+            is_table_row(line)
+            or re.search(f"[{CJK_CLASS}]{{6}}", line)
+            or (len(tokens) >= 6 and words >= 0.6 * len(tokens) and _SENTENCE_WORDS.search(line))
         ):
             prose += 1
     return prose / len(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from tutor.lang.script import CJK
+from tutor.lang.tables import is_table_row
 from tutor.lang.tokens import STOP, words_in
 
 _EMAIL_OR_URL = re.compile(r"[\w.+-]+@[\w-]+\.\w|https?://|www\.|\barXiv:\d")
@@ -24,6 +25,8 @@ _TERMINAL = re.compile(r"""[.!?。！？]["”')\]]?$""")
 def quotable(sentence: str) -> bool:
     """A whole, readable sentence worth quoting as evidence: no author line, reference entry or residue."""
     s = sentence.strip()
+    if is_table_row(s):
+        return len(s) <= 450  # a Markdown table's row with its headers: no grammar, yet the learner's numbers
     if not (words_in(s) >= 5 and len(s) <= 450):
         return False
     if not (s[0].isupper() or s[0].isdigit() or CJK.match(s[0]) or s[0] in '“"($') or not _TERMINAL.search(s):

@@ -1,0 +1,84 @@
+"""Markdown tables in a learner's notes become quotable lines that label each cell with its header."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tutor.config import Settings
+from tutor.ingest import Source, make_chunks
+from tutor.lang.quotable import quotable
+from tutor.lang.tables import is_table_row, row_line, tables_as_lines
+from tutor.loaders import load_file
+
+NOTES = """# LoRA runs
+
+We compared three adapter set-ups on the same data.
+
+| run | adapters on | rank | eval loss |
+|-----|-------------|-----:|-----------|
+| A   | q_proj, v_proj | 16 | 1.412 |
+| C   | all linear layers | 64 | 1.361 |
+
+Run C was the best.
+
+```
+| not | a table |
+|-----|---------|
+| inside | code |
+```
+"""
+
+
+def test_each_row_is_a_line_with_its_headers_and_code_is_left_alone() -> None:
+    lines = tables_as_lines(NOTES.splitlines())
+    assert "run: A; adapters on: q_proj, v_proj; rank: 16; eval loss: 1.412." in lines
+    assert "run: C; adapters on: all linear layers; rank: 64; eval loss: 1.361." in lines
+    before_code = lines[: lines.index("```")]
+    assert not any(line.startswith(("| run", "|----")) for line in before_code), "header and separator are consumed"
+    assert "| inside | code |" in lines, "a table inside a code fence is code"
+
+
+@pytest.mark.parametrize(
+    ("headers", "cells", "line"),
+    [
+        pytest.param(
+            ["配置", "答案准确率", "P95 延迟"],
+            ["只用向量检索", "64%", "1.9 s"],
+            "配置：只用向量检索；答案准确率：64%；P95 延迟：1.9 s。",
+            id="zh",
+        ),
+        pytest.param(["model", "", "BLEU"], ["base", "x", ""], "model: base; x.", id="empty-header-and-cell"),
+        pytest.param(["a", "b"], ["", ""], "", id="empty-row"),
+    ],
+)
+def test_row_lines(headers: list[str], cells: list[str], line: str) -> None:
+    assert row_line(headers, cells) == line
+
+
+@pytest.mark.parametrize(
+    ("sentence", "row"),
+    [
+        ("run: C; adapters on: all linear layers; rank: 64; eval loss: 1.361.", True),
+        ("配置：只用向量检索；答案准确率：64%。", True),
+        ("Note: the loss fell; it then rose again.", False),
+        ("The model has 12 layers; each has 12 heads.", False),
+        ("BERT-base 84.4 88.4 86.7 92.7", False),
+        ("Algorithm 1: Gradient_Boost F(x) = argmin L (y; p) For m= 1 to M do: 5, i= B= ago?", False),
+    ],
+)
+def test_only_rendered_rows_are_rows(sentence: str, row: bool) -> None:
+    assert is_table_row(sentence) is row
+
+
+def test_a_tables_rows_are_quotable_body_sentences(tmp_path: Path, settings: Settings) -> None:
+    path = tmp_path / "lora.md"
+    path.write_text(NOTES, encoding="utf-8")
+    source = Source("user-lora", "user-lora", "LoRA runs", path, "md", "user", "", "en")
+    chunks = make_chunks(source, load_file(path, "md", 0.85), "abc", settings)
+    rows = [c for c in chunks if c.metadata["kind"] == "sentence" and "rank: 64" in c.text]
+    assert [(c.text, c.metadata["role"]) for c in rows] == [
+        ("run: C; adapters on: all linear layers; rank: 64; eval loss: 1.361.", "body")
+    ]
+    assert quotable(rows[0].text)
