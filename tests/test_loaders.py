@@ -191,6 +191,9 @@ def test_a_title_wrapped_onto_the_next_line_is_joined_but_not_the_next_heading()
         ),
         pytest.param("3.4. Comparative Analysis of Related Models and", "ends on 'and': cut off", id="wrapped"),
         pytest.param("2.1 我们发现，模型更好", "Chinese sentence punctuation in a heading", id="chinese-sentence"),
+        pytest.param("一、数据与切块", "", id="chinese-enumeration"),
+        pytest.param("（二）向量索引", "", id="chinese-parenthesised-enumeration"),
+        pytest.param("我们做了什么、为什么", "Chinese sentence punctuation in a heading", id="chinese-list-comma"),
         pytest.param("3 " + "word " * 20, "too long for a heading: a sentence or a paragraph", id="paragraph"),
     ],
 )
@@ -272,3 +275,13 @@ def test_a_chapter_scanned_alone_starts_at_its_first_section() -> None:
         "7.2 概率计算算法",
     ]
     assert feed_all(["7.3  学习算法"]) == [], "only a chapter's first section opens it"
+
+
+def test_chinese_enumerated_headings_of_a_learners_notes_are_kept(tmp_path: Path) -> None:
+    """"一、数据与切块" is a heading: its 、 numbers it, and each passage is cited by its own section."""
+    path = tmp_path / "notes.md"
+    path.write_text("# 上线笔记\n\n## 一、数据与切块\n\n切块大小 512。\n\n## 二、向量索引\n\n索引占 41 GB 内存。\n", "utf-8")
+    source = Source("user-notes", "user-notes", "上线笔记", path, "md", "user", "", "zh")
+    loaded = checked_headings(source, load_file(path, "md", 0.85))
+    assert [b.section for b in loaded.blocks] == ["一、数据与切块", "二、向量索引"]
+    assert not loaded.warnings

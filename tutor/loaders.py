@@ -119,6 +119,8 @@ _SMALL_WORDS = _DANGLING | {"vs", "vs.", "via", "versus", "is", "are", "can", "d
 _SENTENCE_STOP = re.compile(r"(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bet al)(?<!\bfig)(?<!\bno)\.\s+(?=\S)", re.I)
 _NUMBERING = re.compile(
     r"^(?:Appendix\s+)?(?:§\s*)?(?:\d{1,2}(?:\.\d{1,2}){0,3}|[IVX]{1,5}(?:\.[A-H])?|[A-H](?:\.\d{1,2}){0,3})\.?\s+"
+    r"|^(?:[一二三四五六七八九十]{1,3}|\d{1,2})、\s*"  # Chinese enumeration: "一、数据与切块", "2、评测"
+    r"|^[（(](?:[一二三四五六七八九十]{1,3}|\d{1,2})[)）]\s*"  # "（一）切块"
 )
 
 
