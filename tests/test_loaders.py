@@ -278,9 +278,10 @@ def test_a_chapter_scanned_alone_starts_at_its_first_section() -> None:
 
 
 def test_chinese_enumerated_headings_of_a_learners_notes_are_kept(tmp_path: Path) -> None:
-    """"一、数据与切块" is a heading: its 、 numbers it, and each passage is cited by its own section."""
+    """A heading "一、数据与切块" is numbered by its 、, and each passage is cited by its own section."""
     path = tmp_path / "notes.md"
-    path.write_text("# 上线笔记\n\n## 一、数据与切块\n\n切块大小 512。\n\n## 二、向量索引\n\n索引占 41 GB 内存。\n", "utf-8")
+    text = "# 上线笔记\n\n## 一、数据与切块\n\n切块大小 512。\n\n## 二、向量索引\n\n索引占 41 GB 内存。\n"
+    path.write_text(text, "utf-8")
     source = Source("user-notes", "user-notes", "上线笔记", path, "md", "user", "", "zh")
     loaded = checked_headings(source, load_file(path, "md", 0.85))
     assert [b.section for b in loaded.blocks] == ["一、数据与切块", "二、向量索引"]
