@@ -635,3 +635,17 @@ def test_a_follow_up_asks_about_the_previous_questions_quantity(
 ) -> None:
     found = answer_quantity(question, "auto", "intermediate", previous, pronoun)
     assert (found.function if found else None) == function
+
+
+@pytest.mark.parametrize(
+    ("question", "tokens"),
+    [
+        ("Mistral-7B（32 层、8 个 KV 头、head_dim=128、bf16）推理 128k 长度的文本，KV cache 要占多少内存？", 131072),
+        ("32 层、d_model 4096、fp16 的模型，8k 长的序列 KV cache 多大？", 8192),
+        ("32 层、d_model 4096、fp16，上下文长度 2048 时 KV cache 多大？", 2048),
+    ],
+)
+def test_a_chinese_context_length_is_read_however_it_is_written(question: str, tokens: int) -> None:
+    answer = answer_quantity(question, "zh", "beginner")
+    assert answer is not None and answer.function == "kv_cache_bytes", answer and answer.text
+    assert f"{tokens:,} 个 token" in answer.text

@@ -413,7 +413,7 @@ def parse(question: str) -> Found:
     found.batch, rest = _int_size(rest, batch_patterns)
     token_patterns = [
         NUM + r"\s*(k)?\s*-?\s*(?:tokens?|个\s*tokens?|个词元|词元|ctx)" + _Z,
-        NUM + r"\s*(k)?\s*(?:-\s*)?(?:context|上下文|长度的?上下文)",
+        NUM + r"\s*(k)?\s*(?:-\s*)?(?:context|上下文|长度|长的?(?:文本|序列|输入))",  # "128k 长度的文本"
         r"(?:context(?: length| window| size)?|sequence length|seq(?:uence)? len|上下文(?:长度)?|序列长度|长度)"
         + _SEP
         + NUM
