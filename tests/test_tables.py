@@ -32,7 +32,7 @@ Run C was the best.
 
 
 def test_each_row_is_a_line_with_its_headers_and_code_is_left_alone() -> None:
-    lines = tables_as_lines(NOTES.splitlines())
+    lines = tables_as_lines(NOTES).splitlines()
     assert "run: A; adapters on: q_proj, v_proj; rank: 16; eval loss: 1.412." in lines
     assert "run: C; adapters on: all linear layers; rank: 64; eval loss: 1.361." in lines
     before_code = lines[: lines.index("```")]

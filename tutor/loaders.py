@@ -591,7 +591,7 @@ def _rst_prose(text: str) -> str:
 
 def split_markdown(text: str) -> list[Block]:
     _, body = strip_front_matter(text)
-    body = "\n".join(tables_as_lines(_markdown_prose(body).splitlines()))
+    body = tables_as_lines(_markdown_prose(body))
     blocks: list[Block] = []
     section, current = "", list[str]()
     in_code = False
@@ -693,5 +693,5 @@ def load_file(path: Path, fmt: str, min_quality: float, *, ocr: PageOcr | None =
     if not text.strip():
         raise DocumentError(f"{path.name}: the file is empty.")
     splitter = {"md": split_markdown, "rst": split_rst, "html": split_html}.get(fmt)
-    blocks = splitter(text) if splitter else [Block("", 0, "\n".join(tables_as_lines(text.strip().splitlines())))]
+    blocks = splitter(text) if splitter else [Block("", 0, tables_as_lines(text.strip()))]
     return LoadedDocument(blocks, 0)

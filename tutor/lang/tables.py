@@ -32,9 +32,10 @@ def row_line(headers: list[str], cells: list[str]) -> str:
     return between.join(parts) + end if parts else ""
 
 
-def tables_as_lines(lines: list[str]) -> list[str]:
-    """The lines of a Markdown text with every pipe table (header, separator, rows) written as labelled rows;
-    tables inside code fences are left as they are."""
+def tables_as_lines(text: str) -> str:
+    """A Markdown or plain text with every pipe table (header, separator, rows) written as labelled rows, one a
+    line; tables inside code fences are left as they are."""
+    lines = text.splitlines()
     out: list[str] = []
     in_code = False
     i = 0
@@ -53,7 +54,7 @@ def tables_as_lines(lines: list[str]) -> list[str]:
             continue
         out.append(line)
         i += 1
-    return out
+    return "\n".join(out)
 
 
 def is_table_row(sentence: str) -> bool:
