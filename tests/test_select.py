@@ -117,12 +117,13 @@ def test_a_linear_model_standardises_then_weighs() -> None:
     assert softmax.class_probabilities(np.array([2.0])).argmax() == 0
 
 
-def test_question_row_summarises_what_the_ranker_concluded() -> None:
+def test_question_row_summarises_what_the_ranker_and_the_topic_model_concluded() -> None:
     base = np.arange(len(QUESTION_BASE), dtype=np.float32)
-    row = question_row(base, np.array([0.2, 0.9, 0.4]), ["pair", "user-doc", "overview"])
+    row = question_row(base, np.array([0.2, 0.9, 0.4]), ["pair", "user-doc", "overview"], -3.5)
     assert row.shape == (len(QUESTION_FEATURES),)
-    assert row[:4].tolist() == pytest.approx([0.9, 0.5, 1.0, 1.0])
-    assert question_row(base, np.zeros(0), [])[:4].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert row[:5].tolist() == pytest.approx([0.9, 0.5, 1.0, 1.0, -3.5])
+    assert row[QUESTION_FEATURES.index("off_path")] == pytest.approx(-3.5)
+    assert question_row(base, np.zeros(0), [], 0.0)[:4].tolist() == [0.0, 0.0, 0.0, 0.0]
 
 
 def test_the_stored_weights_fit_the_features_the_code_computes() -> None:
@@ -130,6 +131,7 @@ def test_the_stored_weights_fit_the_features_the_code_computes() -> None:
     assert models.quotes is not None and models.quotes.coef.shape == (1, len(QUOTE_FEATURES))
     assert models.ranker.coef.shape == (1, len(CANDIDATE_FEATURES))
     assert models.decision.coef.shape == (len(DECISIONS), len(QUESTION_FEATURES))
+    assert models.topic is not None and models.topic.coef.shape == (1, 512)  # the default embedder's size
     assert 0.0 <= models.verdict_similarity <= 1.01
 
 

@@ -207,15 +207,7 @@ def test_off_topic_questions_are_still_declined(tutor: Tutor, question: str) -> 
     [
         "What is dropout?",
         "What dropout rate should I use for hidden layers?",
-        pytest.param(
-            "dropout 在测试时怎么处理？",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the ranker puts the learner's document first, but the decision model declines (P 0.50 ≥ 0.45):"
-                " off-path 'how do I' questions taught it that a mechanism question with a weak best candidate is"
-                " off the path",
-            ),
-        ),
+        "dropout 在测试时怎么处理？",  # Chinese, about an English page: declined until the topic model (tutor/select/topic.py)
     ],
 )
 def test_a_learners_own_document_answers_what_it_covers(tutor: Tutor, question: str) -> None:

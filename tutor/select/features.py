@@ -101,7 +101,7 @@ QUESTION_BASE = (
     "user_doc_words",
     *(f"aspect_{a}" for a in ASPECTS),
 )
-QUESTION_FEATURES = (*RANKER_SUMMARY, *QUESTION_BASE)
+QUESTION_FEATURES = (*RANKER_SUMMARY, "off_path", *QUESTION_BASE)  # off_path: tutor/select/topic.py
 _ANALOGY_WORDS = ("analogy", "analogies", "like a", "类比", "比喻", "好比", "就像")
 # Aspects a pair must share to answer: a "why" is not answered by a "how many".
 _SPECIFIC_ASPECTS = frozenset({"reason", "quantity", "comparison", "yesno", "mechanism", "history", "example"})
@@ -513,9 +513,10 @@ class Featurizer:
         return np.asarray([values[name] for name in QUESTION_BASE], dtype=np.float32)
 
 
-def question_row(base: np.ndarray, probabilities: np.ndarray, kinds: Sequence[str]) -> np.ndarray:
-    """QUESTION_FEATURES: the ranker's conclusion (best probability, its margin, whether a document won) and
-    the question's own features. `kinds` are the candidates' kinds with "user-doc" for the learner's files."""
+def question_row(base: np.ndarray, probabilities: np.ndarray, kinds: Sequence[str], off_path: float) -> np.ndarray:
+    """QUESTION_FEATURES: the ranker's conclusion (best probability, its margin, whether a document won), the
+    topic model's log-odds that the question is off the path, and the question's own features. `kinds` are the
+    candidates' kinds with "user-doc" for the learner's files."""
     if len(probabilities):
         order = np.argsort(-probabilities)
         top = float(probabilities[order[0]])
@@ -523,7 +524,7 @@ def question_row(base: np.ndarray, probabilities: np.ndarray, kinds: Sequence[st
         kind = kinds[int(order[0])]
     else:
         top, margin, kind = 0.0, 0.0, ""
-    summary = [top, margin, float(kind in ("doc", "user-doc")), float(kind == "user-doc")]
+    summary = [top, margin, float(kind in ("doc", "user-doc")), float(kind == "user-doc"), off_path]
     return np.concatenate([np.asarray(summary, dtype=np.float32), base])
 
 

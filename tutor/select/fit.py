@@ -6,10 +6,11 @@ Two steps, so the fit is reproducible anywhere:
    ../shared/readings/raw): adds the documents the questions need (eval/docs/), asks each conversation's
    earlier questions, computes every candidate's features and writes them with their labels to
    eval/select/features.npz.
-2. without it: fits the ranker (pairwise logistic regression over candidates, then calibrated) and the decision
-   model (multinomial logistic regression over question-level features, on out-of-fold ranker probabilities)
-   on the train split (questions weighted by part), chooses the regularisation and the decision thresholds on
-   the dev split (the verdict threshold on both), and writes tutor/select/weights.json.
+2. without it: fits the ranker (pairwise logistic regression over candidates, then calibrated), the topic
+   model (logistic regression of "declined" over the question's embedding) and the decision model (multinomial
+   logistic regression over question-level features, on out-of-fold ranker and topic outputs) on the train
+   split (questions weighted by part), chooses the regularisation and the decision thresholds on the dev split
+   (the verdict threshold on both), and writes tutor/select/weights.json.
 
 The frozen test splits (eval/test*/) are never read here.
 """
@@ -35,8 +36,11 @@ from tutor.select.features import (
     kinds_of,
     question_row,
 )
-from tutor.select.model import DECISIONS, Linear, Models, keeps_verdict
+from tutor.select.model import DECISIONS, Linear, Models, keeps_verdict, log_odds
 from tutor.select.quotes import POOL, QUOTE_FEATURES, QUOTED, candidates, quote_rows
+from tutor.select.topic import C_GRID as TOPIC_C_GRID
+from tutor.select.topic import fit_topic
+from tutor.select.topic import out_of_fold as topic_out_of_fold
 
 LABELLED = PROJECT_ROOT / "eval" / "select"
 DOCS = PROJECT_ROOT / "eval" / "docs"
@@ -58,6 +62,7 @@ class Tables:
     cand_q: np.ndarray
     cand_kind: np.ndarray
     q_base: np.ndarray
+    q_vec: np.ndarray  # the question's embedding as retrieval made it (the topic model's input)
     q_decision: np.ndarray
     q_split: np.ndarray
     q_part: np.ndarray  # real, grid, conversation, own-doc, trap
@@ -135,6 +140,7 @@ def extract(out: Path = FEATURES) -> Tables:
             rows["cand_verdict"].append(verdict_polarity(c.pair.a) if c.pair else "")
             rows["cand_ref"].append(c.ref)
         rows["q_base"].append(tutor.selector.featurizer.question_base(table))
+        rows["q_vec"].append(retrieval.vector)
         rows["q_decision"].append(item.decision)
         rows["q_split"].append(item.split)
         rows["q_part"].append(item.part)
@@ -159,6 +165,7 @@ def extract(out: Path = FEATURES) -> Tables:
         cand_q=np.asarray(rows["cand_q"], dtype=np.int32),
         cand_kind=np.asarray(rows["cand_kind"]),
         q_base=np.asarray(rows["q_base"], dtype=np.float32),
+        q_vec=np.asarray(rows["q_vec"], dtype=np.float32),
         q_decision=np.asarray(rows["q_decision"]),
         q_split=np.asarray(rows["q_split"]),
         q_part=np.asarray(rows["q_part"]),
@@ -252,11 +259,11 @@ def _top1(t: Tables, ranker: Linear, questions: np.ndarray) -> float:
     return hits / total if total else 0.0
 
 
-def _question_rows(t: Tables, probabilities: np.ndarray, questions: np.ndarray) -> np.ndarray:
+def _question_rows(t: Tables, probabilities: np.ndarray, off_path: np.ndarray, questions: np.ndarray) -> np.ndarray:
     rows = []
     for q in questions:
         mine = np.flatnonzero(t.cand_q == q)
-        rows.append(question_row(t.q_base[q], probabilities[mine], list(t.cand_kind[mine])))
+        rows.append(question_row(t.q_base[q], probabilities[mine], list(t.cand_kind[mine]), float(off_path[q])))
     return np.asarray(rows, dtype=np.float32)
 
 
@@ -274,7 +281,13 @@ def _out_of_fold(t: Tables, train: np.ndarray, c: float, weight: np.ndarray) -> 
 
 
 def _verdicts(
-    t: Tables, ranker: Linear, decision: Linear, questions: np.ndarray, threshold: float, at: tuple[float, float]
+    t: Tables,
+    ranker: Linear,
+    decision: Linear,
+    off_path: np.ndarray,
+    questions: np.ndarray,
+    threshold: float,
+    at: tuple[float, float],
 ) -> tuple[int, int]:
     """(verdicts served wrongly, verdicts served rightly) with a threshold: a verdict is kept only for a yes/no
     question this close to the pair's own that names all its terms; kept with the wrong polarity, it is wrong."""
@@ -284,7 +297,7 @@ def _verdicts(
         rows = np.flatnonzero(t.cand_q == q)
         if not len(rows):
             continue
-        qrow = question_row(t.q_base[q], p[rows], list(t.cand_kind[rows]))
+        qrow = question_row(t.q_base[q], p[rows], list(t.cand_kind[rows]), float(off_path[q]))
         if _decisions(decision, qrow[None, :], *at)[0] != "answer":
             continue
         best = rows[np.argmax(p[rows])]
@@ -357,8 +370,9 @@ def fit(t: Tables) -> Models:
     ranker = _fit_ranker(x, y, q, c_rank, weight)
 
     oof = _out_of_fold(t, train, c_rank, weight)
-    x_train = _question_rows(t, oof, train)
-    x_dev = _question_rows(t, ranker.probability(t.cand_x), dev)
+    topic, off_path, topic_report = _fit_topic(t, train, dev)
+    x_train = _question_rows(t, oof, off_path, train)
+    x_dev = _question_rows(t, ranker.probability(t.cand_x), off_path, dev)
     dev_right = _top_right(t, ranker.probability(t.cand_x), dev)
     best: tuple[float, float, bool, float, float] | None = None
     decision: Linear | None = None
@@ -378,7 +392,7 @@ def fit(t: Tables) -> Models:
     thresholds = (best[3], best[4])
     # One number, with few yes/no questions in either split: chosen on both (no weight is fitted on it).
     both = np.concatenate([train, dev])
-    served = {v: _verdicts(t, ranker, decision, both, v, thresholds) for v in VERDICT_GRID}
+    served = {v: _verdicts(t, ranker, decision, off_path, both, v, thresholds) for v in VERDICT_GRID}
     verdict = min(VERDICT_GRID, key=lambda v: (served[v][0], -served[v][1], v))
     quotes, quotes_report = _fit_quotes(t, train, dev)
     fitted = {
@@ -393,8 +407,24 @@ def fit(t: Tables) -> Models:
         "decision": {"C": best[1], "balanced": best[2], "dev_utility": round(best[0], 3)},
         "verdict": {"wrong_right": {str(v): list(n) for v, n in served.items()}},
         "quotes": quotes_report,
+        "topic": topic_report,
     }
-    return Models(ranker, decision, verdict, best[3], best[4], fitted, quotes)
+    return Models(ranker, decision, verdict, best[3], best[4], fitted, quotes, topic)
+
+
+def _fit_topic(t: Tables, train: np.ndarray, dev: np.ndarray) -> tuple[Linear, np.ndarray, dict[str, Any]]:
+    """The topic model (tutor/select/topic.py), its regularisation chosen on dev by the area under the ROC
+    curve; with each question's off-path log-odds: out of fold for train, from the train model for dev."""
+    from sklearn.metrics import roc_auc_score
+
+    declined = t.q_decision == "decline"
+    models = {c: fit_topic(t.q_vec[train], declined[train], c) for c in TOPIC_C_GRID}
+    scores = {c: float(roc_auc_score(declined[dev], m.probability(t.q_vec[dev]))) for c, m in models.items()}
+    c = max(scores, key=lambda k: (round(scores[k], 4), -k))
+    off_path = np.zeros(len(t.q_decision), dtype=np.float32)
+    off_path[train] = topic_out_of_fold(t.q_vec[train], declined[train], c)
+    off_path[dev] = log_odds(models[c], t.q_vec[dev])
+    return models[c], off_path, {"C": c, "dev_auc_by_C": {str(k): round(v, 4) for k, v in scores.items()}}
 
 
 def _quoted_facts(t: Tables, score: np.ndarray, questions: np.ndarray) -> float:

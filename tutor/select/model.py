@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 
 from tutor.errors import ConfigError
-from tutor.select.features import CANDIDATE_FEATURES
+from tutor.select.features import CANDIDATE_FEATURES, QUESTION_FEATURES
 
 WEIGHTS = "weights.json"
 DECISIONS = ("answer", "closest", "decline")
+OFF_PATH_CLIP = 1e-4
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,15 @@ class Models:
     answer_at: float  # the ranker's probability from which the best candidate answers (else: closest)
     fitted: dict[str, Any]  # what they were fitted on and how they scored (counts, splits, metrics)
     quotes: Linear | None = None  # which sentences of a document to quote (tutor/select/quotes.py)
+    topic: Linear | None = None  # whether a question is off the path, from its embedding (tutor/select/topic.py)
+
+    def off_path(self, vector: np.ndarray) -> float:
+        """The topic model's log-odds that the question is off the path. Without a topic model for this
+        embedder (none fitted, or another embedding size), the value the decision model was fitted around, so
+        the feature pushes neither way."""
+        if self.topic is None or np.asarray(vector).shape[-1] != len(self.topic.names):
+            return float(self.decision.mean[QUESTION_FEATURES.index("off_path")])
+        return float(log_odds(self.topic, vector)[0])
 
     def decide(self, classes: np.ndarray, top_probability: float) -> str:
         """Off the path → decline; on it, the best candidate answers if the ranker is confident, else closest."""
@@ -110,8 +120,16 @@ class Models:
             "decline_at": self.decline_at,
             "answer_at": self.answer_at,
             **({"quotes": self.quotes.as_json()} if self.quotes is not None else {}),
+            **({"topic": self.topic.as_json()} if self.topic is not None else {}),
             "fitted": self.fitted,
         }
+
+
+def log_odds(model: Linear, rows: np.ndarray) -> np.ndarray:
+    """A binary model's log-odds for each row, its probability clipped to [1e-4, 1 - 1e-4] first."""
+    p = np.clip(model.probability(rows), OFF_PATH_CLIP, 1 - OFF_PATH_CLIP)
+    out: np.ndarray = np.log(p / (1 - p)).astype(np.float32)
+    return out
 
 
 def keeps_verdict(aspect: str, row: np.ndarray, threshold: float) -> bool:
@@ -146,4 +164,5 @@ def load_models(
         float(data["answer_at"]),
         dict(data.get("fitted", {})),
         Linear.from_json(data["quotes"], quote_features) if "quotes" in data and quote_features else None,
+        Linear.from_json(data["topic"], tuple(data["topic"]["features"])) if "topic" in data else None,
     )

@@ -6,7 +6,8 @@ Order of precedence, each for a reason a reader can check:
    answer holds every model, context and precision;
 2. a question about a reading that has no file here is answered from the reading list;
 3. otherwise the fitted models choose: the ranker scores every candidate (Q&A pairs, overviews, passages
-   of the readings and the learner's documents), the decision model says answer / closest / decline;
+   of the readings and the learner's documents), the decision model says answer / closest / decline (with,
+   among its features, the topic model's reading of the whole question: tutor/select/topic.py);
    a "What is X?" question that names a term exactly is answered by a candidate that defines X (the best
    the ranker found among them), since a neighbouring point of the same topic is not what was asked; a bare
    grid question around a term of the field ("How does X work?", "为什么需要X？") is never declined.
@@ -117,7 +118,9 @@ class Selector:
         concept = concept_of(table, best)
         if reading is not None:
             return Decision("answer", retrieval, table, reading=reading, concept=concept)
-        row = question_row(self.featurizer.question_base(table), table.probabilities, kinds_of(table.candidates))
+        base = self.featurizer.question_base(table)
+        off_path = self.models.off_path(retrieval.vector)
+        row = question_row(base, table.probabilities, kinds_of(table.candidates), off_path)
         probabilities = self.models.decision.class_probabilities(row)
         scores = dict(zip(DECISIONS, probabilities.tolist(), strict=True))
         top = float(table.probabilities.max()) if at is not None else 0.0
