@@ -207,7 +207,7 @@ def test_off_topic_questions_are_still_declined(tutor: Tutor, question: str) -> 
     [
         "What is dropout?",
         "What dropout rate should I use for hidden layers?",
-        "dropout 在测试时怎么处理？",  # Chinese, about an English page: declined until the topic model (tutor/select/topic.py)
+        "dropout 在测试时怎么处理？",  # in Chinese about an English page: declined before tutor/select/topic.py
     ],
 )
 def test_a_learners_own_document_answers_what_it_covers(tutor: Tutor, question: str) -> None:
