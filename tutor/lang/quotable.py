@@ -41,10 +41,13 @@ def quotable(sentence: str) -> bool:
     if "$" in outside_math or _LATEX_OUTSIDE_MATH.search(outside_math):
         return False  # unbalanced or raw LaTeX
     letters = sum(ch.isalpha() for ch in outside_math)
+    digits = sum(ch.isdigit() for ch in outside_math)
     visible = len(re.sub(r"\s", "", outside_math)) or 1
     if not CJK.search(s) and len([w for w in re.findall(r"[a-z]+", s.lower()) if w in STOP]) < 2:
         return False  # figure or table residue ("Tok M Question Paragraph BERT E[CLS].") has no grammar
-    return letters / visible >= 0.7
+    # Mostly letters and digits, not symbols; at least 40 % letters. Digits count: a measured result or a worked
+    # example ("同理第二、三轮分别约为 0.040 与 0.642。") is what a learner asks about.
+    return letters / visible >= 0.4 and (letters + digits) / visible >= 0.7
 
 
 def _longest_number_run(sentence: str) -> int:
