@@ -9,7 +9,7 @@ import pytest
 from tutor.config import Settings
 from tutor.ingest import Source, make_chunks
 from tutor.lang.quotable import quotable
-from tutor.lang.tables import is_table_row, row_line, tables_as_lines
+from tutor.lang.tables import apart_from_rows, is_table_row, row_line, tables_as_lines
 from tutor.loaders import load_file
 
 NOTES = """# LoRA runs
@@ -82,3 +82,39 @@ def test_a_tables_rows_are_quotable_body_sentences(tmp_path: Path, settings: Set
         ("run: C; adapters on: all linear layers; rank: 64; eval loss: 1.361.", "body")
     ]
     assert quotable(rows[0].text)
+
+
+INTRODUCED = """# Allocator runs
+
+Same job, 50 runs per configuration, 6,000 steps each:
+
+| configuration | OOM runs | step time |
+|---------------|----------|-----------|
+| default allocator | 14 / 50 | 1.00× |
+| expandable segments | 0 / 50 | 1.02× |
+
+从日志看，碎片是主因：
+
+| 配置 | 失败次数 |
+|------|---------|
+| 默认 | 14 |
+"""
+
+
+def test_a_row_after_a_line_ending_in_a_colon_is_a_sentence_of_its_own(tmp_path: Path, settings: Settings) -> None:
+    """The line that introduces a table ends without a full stop; its sentence must not run on into the first
+    row, which would then be no row and never quoted."""
+    path = tmp_path / "allocator.md"
+    path.write_text(INTRODUCED, encoding="utf-8")
+    source = Source("user-alloc", "user-alloc", "Allocator runs", path, "md", "user", "", "en")
+    chunks = make_chunks(source, load_file(path, "md", 0.85), "abc", settings)
+    sentences = {c.text for c in chunks if c.metadata["kind"] == "sentence"}
+    assert "configuration: default allocator; OOM runs: 14 / 50; step time: 1.00×." in sentences
+    assert "configuration: expandable segments; OOM runs: 0 / 50; step time: 1.02×." in sentences
+    assert "配置：默认；失败次数：14。" in sentences
+
+
+def test_rows_stand_apart_from_the_text_around_them() -> None:
+    text = "Measured:\nrun: A; loss: 1.4.\nrun: B; loss: 1.3.\nB was kept.\nIt is faster."
+    rows = ["run: A; loss: 1.4.", "run: B; loss: 1.3."]
+    assert apart_from_rows(text) == ["Measured:", *rows, "B was kept.\nIt is faster."]

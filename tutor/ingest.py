@@ -21,6 +21,7 @@ from tutor.errors import DocumentError
 from tutor.lang.quotable import quotable
 from tutor.lang.script import CJK
 from tutor.lang.sentences import split_sentences
+from tutor.lang.tables import apart_from_rows
 from tutor.library import drop_backups, list_library, own_title
 from tutor.loaders import Block, LoadedDocument, load_file, sound_headings
 from tutor.notes import NoteFile, find_note_files, level_of_heading
@@ -30,7 +31,7 @@ from tutor.readings import ReadingList
 from tutor.roles import NEVER_QUOTED, classify
 from tutor.store import ManifestEntry, Store, chunk_text, version_of
 
-SPLITTER_VERSION = "14"  # bump when splitting changes, so every document is re-chunked
+SPLITTER_VERSION = "15"  # bump when splitting changes, so every document is re-chunked
 _BATCH = 64
 _MIN_CHUNK_CHARS = 30
 
@@ -197,7 +198,7 @@ def make_chunks(source: Source, loaded: LoadedDocument, doc_hash: str, settings:
         first_line, _, rest = text.partition("\n")
         heading = bool(block.section and rest and first_line.strip() and block.section.endswith(first_line.strip()))
         prose = rest if heading else text  # the heading line opens its block; it is not part of a sentence
-        for j, sentence in enumerate(split_sentences(prose)):
+        for j, sentence in enumerate(s for piece in apart_from_rows(prose) for s in split_sentences(piece)):
             if sentence in seen or not quotable(sentence):
                 continue  # neighbouring passages overlap: index each sentence once
             seen.add(sentence)

@@ -64,3 +64,22 @@ def is_table_row(sentence: str) -> bool:
         return False
     parts = [p for p in re.split(r"[;；]\s*", text[:-1]) if p]
     return len(parts) >= 2 and all(_ROW_PART.match(p) for p in parts)
+
+
+def apart_from_rows(text: str) -> list[str]:
+    """The text cut so that every table row (a line `row_line` wrote) stands alone: its sentence must not run on
+    from the line before it ("…50 runs per configuration: configuration: default; OOM runs: 14 / 50." is no row,
+    and that row could never be quoted)."""
+    pieces: list[str] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        if is_table_row(line):
+            if current:
+                pieces.append("\n".join(current))
+                current = []
+            pieces.append(line)
+        else:
+            current.append(line)
+    if current:
+        pieces.append("\n".join(current))
+    return pieces
