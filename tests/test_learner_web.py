@@ -95,7 +95,7 @@ def open_page(browser: Any, site: Server) -> Iterator[Any]:
         lang = size.split("-")[1]
         # the page switches to the browser's language after Gradio's load event: slow when the machine is busy
         page.wait_for_function(
-            "t => document.querySelector('#ask').innerText.trim() === t", arg=WORDS[lang]["ask"], timeout=60000
+            "t => document.querySelector('#ask')?.innerText.trim() === t", arg=WORDS[lang]["ask"], timeout=60000
         )
         page.wait_for_timeout(500)
         return page
@@ -288,7 +288,7 @@ def test_study_speaks_the_interface_language_with_the_item_language_as_an_overri
     assert f".{other}." in wait_for_new_item(page, first)
     page.locator("#ui-lang").get_by_text("English" if other == "en" else "中文", exact=True).click()
     page.wait_for_function(
-        "t => document.querySelector('#study-next').innerText.trim() === t",
+        "t => document.querySelector('#study-next')?.innerText.trim() === t",
         arg="Next question" if other == "en" else "下一题",
         timeout=15000,
     )
@@ -691,19 +691,19 @@ def test_the_numbers_tab_follows_the_language_switch(open_page: Any, size: str) 
     results.wait_for(timeout=15000)
     kv = {"en": "KV cache", "zh": "KV 缓存"}
     page.wait_for_function(
-        "t => document.querySelector('#numbers-results').innerText.includes(t)", arg=kv[lang], timeout=15000
+        "t => document.querySelector('#numbers-results')?.innerText.includes(t)", arg=kv[lang], timeout=15000
     )
     layers = page.locator("#numbers-layers input")
     layers.click()
     layers.press("Control+a")
     layers.press_sequentially("48", delay=50)
     page.wait_for_function(
-        "() => document.querySelector('#numbers-results').innerText.includes('4.50 GiB')", timeout=15000
+        "() => document.querySelector('#numbers-results')?.innerText.includes('4.50 GiB')", timeout=15000
     )
     other = "en" if lang == "zh" else "zh"
     page.locator("#ui-lang").get_by_text("English" if other == "en" else "中文", exact=True).click()
     page.wait_for_function(
-        "t => document.querySelector('#numbers-results').innerText.includes(t)", arg=kv[other], timeout=15000
+        "t => document.querySelector('#numbers-results')?.innerText.includes(t)", arg=kv[other], timeout=15000
     )
     assert "4.50 GiB" in results.inner_text(), "the typed size is kept"
     assert tab(page, WORDS[other]["numbers"]).count() == 1

@@ -124,7 +124,7 @@ def _results(page: Any) -> str:
 
 def _wait_for_text(page: Any, text: str) -> None:
     page.wait_for_function(
-        "t => document.querySelector('#numbers-results').innerText.includes(t)", arg=text, timeout=15000
+        "t => document.querySelector('#numbers-results')?.innerText.includes(t)", arg=text, timeout=15000
     )
 
 

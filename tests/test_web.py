@@ -245,10 +245,10 @@ def test_the_language_switch_persists_across_a_reload(open_page: Any, site: Serv
     page = open_page("desktop-en")
     assert page.inner_text("#ask").strip() == "Ask"
     page.locator("#ui-lang").get_by_text("中文").click()
-    page.wait_for_function("document.querySelector('#ask').innerText.trim() === '提问'", timeout=15000)
+    page.wait_for_function("document.querySelector('#ask')?.innerText.trim() === '提问'", timeout=15000)
     page.reload(wait_until="load")
     page.wait_for_selector("#question textarea", timeout=30000)
-    page.wait_for_function("document.querySelector('#ask').innerText.trim() === '提问'", timeout=15000)
+    page.wait_for_function("document.querySelector('#ask')?.innerText.trim() === '提问'", timeout=15000)
     assert "已就绪" in page.inner_text("#status")
     assert_every_tab_shown_once(page, "zh")
 
@@ -282,13 +282,13 @@ def test_every_tab_stays_visible_in_both_languages_after_a_reload_and_opening_st
     page = open_page(size)
     first = "zh" if size.endswith("zh") else "en"
     page.wait_for_function(
-        f"document.querySelector('#ask').innerText.trim() === '{'提问' if first == 'zh' else 'Ask'}'", timeout=15000
+        f"document.querySelector('#ask')?.innerText.trim() === '{'提问' if first == 'zh' else 'Ask'}'", timeout=15000
     )
     assert_every_tab_shown_once(page, first)
     other = "en" if first == "zh" else "zh"
     page.locator("#ui-lang").get_by_text("English" if other == "en" else "中文").click()
     page.wait_for_function(
-        f"document.querySelector('#ask').innerText.trim() === '{'提问' if other == 'zh' else 'Ask'}'", timeout=15000
+        f"document.querySelector('#ask')?.innerText.trim() === '{'提问' if other == 'zh' else 'Ask'}'", timeout=15000
     )
     assert_every_tab_shown_once(page, other)
     page.locator("#panels").get_by_role("tab", name=TAB_NAMES[other][-1], exact=True).click()
@@ -297,7 +297,7 @@ def test_every_tab_stays_visible_in_both_languages_after_a_reload_and_opening_st
     page.reload(wait_until="load")
     page.wait_for_selector("#question textarea", timeout=30000)
     page.wait_for_function(
-        f"document.querySelector('#ask').innerText.trim() === '{'提问' if other == 'zh' else 'Ask'}'", timeout=15000
+        f"document.querySelector('#ask')?.innerText.trim() === '{'提问' if other == 'zh' else 'Ask'}'", timeout=15000
     )
     assert_every_tab_shown_once(page, other)
     shot(page, f"tabs-{size}-{other}")

@@ -18,7 +18,7 @@ from tutor.lang.tokens import tokenize
 from tutor.retrieve import Sentence
 from tutor.select.model import Linear
 
-QUOTE_FEATURES = ("similarity", "words_shared", "numbers_shared", "length", "asks")
+QUOTE_FEATURES = ("similarity", "words_shared", "numbers_shared", "length")
 POOL = 40  # the document's sentences nearest the question that are scored
 QUOTED = 3  # sentences picked; each is quoted with its neighbours (BEFORE, AFTER) in its section
 BEFORE, AFTER = 1, 1
@@ -40,15 +40,15 @@ def quote_rows(question: str, sentences: Sequence[Sentence]) -> np.ndarray:
                 len(asked & words) / len(asked) if asked else 0.0,
                 sum(any(same_number(a, b) for b in found) for a in numbers) / len(numbers) if numbers else 0.0,
                 min(len(sentence.text), _LONG) / _LONG,
-                float(sentence.text.rstrip().endswith(("?", "？"))),
             ]
         )
     return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(QUOTE_FEATURES))
 
 
 def candidates(sentences: Sequence[Sentence]) -> list[Sentence]:
-    """The sentences that may be quoted at all (whole sentences, not headings or fragments)."""
-    return [s for s in sentences if quotable(s.text)]
+    """The sentences that may be quoted at all: whole sentences, not headings or fragments, and not questions (a
+    document's "What dropout rate should I use?" sounds like the learner's question and answers nothing)."""
+    return [s for s in sentences if quotable(s.text) and not s.text.rstrip().endswith(("?", "？"))]
 
 
 def pick(question: str, sentences: Sequence[Sentence], model: Linear | None, k: int = QUOTED) -> list[Sentence]:
