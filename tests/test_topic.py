@@ -29,7 +29,7 @@ def test_the_topic_model_separates_what_it_was_fitted_to_separate() -> None:
 def test_out_of_fold_log_odds_come_from_models_that_did_not_see_the_row() -> None:
     vectors, declined = _clusters()
     vectors[0] = vectors[-1]  # an "on the path" row that looks exactly like the off-path cluster
-    odds = out_of_fold(vectors, declined, 1.0)
+    odds = out_of_fold(vectors, declined, 1.0, 5)
     assert odds[0] > 0  # its own label, unseen by its fold's model, does not pull it back
     assert (odds[declined] > 0).mean() > 0.9
 

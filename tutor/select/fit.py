@@ -49,7 +49,7 @@ WEIGHTS = PROJECT_ROOT / "tutor" / "select" / "weights.json"
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 RANKED_PARTS = ("real", "grid", "conversation", "own-doc")  # the parts whose top-1 the fit reports
 VERDICT_GRID = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.01)
-FOLDS = 5
+FOLDS = 5  # out-of-fold ranker and topic outputs, what the decision model is fitted on
 MAX_NEGATIVES = 40  # wrong candidates paired with each right one, drawn at random with a fixed seed
 
 
@@ -422,7 +422,7 @@ def _fit_topic(t: Tables, train: np.ndarray, dev: np.ndarray) -> tuple[Linear, n
     scores = {c: float(roc_auc_score(declined[dev], m.probability(t.q_vec[dev]))) for c, m in models.items()}
     c = max(scores, key=lambda k: (round(scores[k], 4), -k))
     off_path = np.zeros(len(t.q_decision), dtype=np.float32)
-    off_path[train] = topic_out_of_fold(t.q_vec[train], declined[train], c)
+    off_path[train] = topic_out_of_fold(t.q_vec[train], declined[train], c, FOLDS)
     off_path[dev] = log_odds(models[c], t.q_vec[dev])
     return models[c], off_path, {"C": c, "dev_auc_by_C": {str(k): round(v, 4) for k, v in scores.items()}}
 

@@ -20,7 +20,7 @@ from tutor.select.features import CANDIDATE_FEATURES, QUESTION_FEATURES
 
 WEIGHTS = "weights.json"
 DECISIONS = ("answer", "closest", "decline")
-OFF_PATH_CLIP = 1e-4
+_LOG_ODDS_CLIP = 1e-4
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ class Models:
 
 def log_odds(model: Linear, rows: np.ndarray) -> np.ndarray:
     """A binary model's log-odds for each row, its probability clipped to [1e-4, 1 - 1e-4] first."""
-    p = np.clip(model.probability(rows), OFF_PATH_CLIP, 1 - OFF_PATH_CLIP)
+    p = np.clip(model.probability(rows), _LOG_ODDS_CLIP, 1 - _LOG_ODDS_CLIP)
     out: np.ndarray = np.log(p / (1 - p)).astype(np.float32)
     return out
 

@@ -14,7 +14,6 @@ import numpy as np
 from tutor.select.model import Linear, log_odds
 
 C_GRID = (0.3, 1.0, 3.0, 10.0)
-FOLDS = 5
 
 
 def fit_topic(vectors: np.ndarray, declined: np.ndarray, c: float) -> Linear:
@@ -28,12 +27,12 @@ def fit_topic(vectors: np.ndarray, declined: np.ndarray, c: float) -> Linear:
     return Linear(names, mean, scale, model.coef_, model.intercept_)
 
 
-def out_of_fold(vectors: np.ndarray, declined: np.ndarray, c: float) -> np.ndarray:
+def out_of_fold(vectors: np.ndarray, declined: np.ndarray, c: float, folds: int) -> np.ndarray:
     """Log-odds for each row from a model fitted without its fold: what the decision model is fitted on, so it
     learns how far to trust this feature on questions the topic model has not seen."""
     out = np.zeros(len(vectors), dtype=np.float32)
-    folds = np.arange(len(vectors)) % FOLDS
-    for f in range(FOLDS):
-        held = folds == f
+    fold = np.arange(len(vectors)) % folds
+    for f in range(folds):
+        held = fold == f
         out[held] = log_odds(fit_topic(vectors[~held], declined[~held], c), vectors[held])
     return out
