@@ -187,16 +187,19 @@ def test_interrupted_ingest_leaves_the_previous_index_usable(
     assert any("Location-based shifts" in c.page_content for c in survivor.chunks())
 
 
-def test_project_notes_are_ingested_with_their_level(
+def test_project_notes_are_ingested_with_their_level_and_without_their_analogy(
     settings: Settings, readings: ReadingList, make_store, tmp_path: Path
 ) -> None:
+    """A note's systems analogy is shown when asked for and never retrieved: its cache words would otherwise
+    draw a question about CPU caches to the attention note."""
     corpus = tmp_path / "corpus"
     (corpus / "notes" / "en").mkdir(parents=True)
     shutil.copy(Path(__file__).parent.parent / "corpus" / "readings.toml", corpus)
     (corpus / "notes" / "en" / "attention.md").write_text(
         '+++\nid = "note-attention"\nstage = "attention"\ntitle_en = "Attention"\ntitle_zh = "注意力"\n+++\n'
         "## Beginner\nAttention is a soft lookup, like a cache that returns a blend of lines.\n"
-        "## Expert\nsoftmax(QK^T / sqrt(d_k)) V with d_k the key width.\n",
+        "## Expert\nsoftmax(QK^T / sqrt(d_k)) V with d_k the key width.\n"
+        "## Systems analogy\nThink of a set-associative cache whose lookup returns every way blended by tag match.\n",
         encoding="utf-8",
     )
     settings.data.corpus = corpus
@@ -206,6 +209,8 @@ def test_project_notes_are_ingested_with_their_level(
     levels = {c.metadata["level"]: c.metadata for c in passages}
     assert set(levels) == {"beginner", "expert"}
     assert levels["beginner"]["kind"] == "note" and levels["beginner"]["lang"] == "en"
+    everything = store.chunks({"reading_id": "note-attention"})
+    assert everything and not any("set-associative" in c.page_content for c in everything)
 
 
 def test_added_file_is_recognised_and_indexed_under_its_reading(

@@ -96,6 +96,22 @@ def test_levels_are_written_for_their_audience(note: NoteFile) -> None:
     assert len(note.sections["expert"]) > {"en": 250, "zh": 100}[note.lang], "expert level goes into detail"
 
 
+_ANALOGY_CUES = {
+    "en": ("like", "think of", "as if", "imagine", "analogous"),
+    "zh": ("就像", "好比", "类似于", "可以看成", "想象"),
+}
+
+
+@pytest.mark.parametrize("note", [note_param(n) for n in NOTES])
+def test_the_systems_analogy_is_one_plain_paragraph_that_says_it_is_an_analogy(note: NoteFile) -> None:
+    """What a persona's or an analogy request gets (issue 17): no equations, one paragraph, a cue in its first
+    sentence so the learner reads it as a comparison, not a claim about the hardware."""
+    text = note.sections["analogy"]
+    assert "\n" not in text and "=" not in text and not re.search(r"\[\d+\]", text)
+    first = re.split(r"(?<=[.!?。！？])\s*", text)[0].lower()
+    assert any(cue in first for cue in _ANALOGY_CUES[note.lang]), first
+
+
 @pytest.mark.parametrize("note", [note_param(n) for n in NOTES if n.lang == "zh"])
 def test_chinese_notes_are_written_in_chinese(note: NoteFile) -> None:
     text = " ".join(note.sections.values())  # formulas are Latin; the prose around them must be Chinese

@@ -24,7 +24,7 @@ from tutor.lang.sentences import split_sentences
 from tutor.lang.tables import apart_from_rows
 from tutor.library import drop_backups, list_library, own_title
 from tutor.loaders import Block, LoadedDocument, load_file, sound_headings
-from tutor.notes import NoteFile, find_note_files, level_of_heading
+from tutor.notes import NoteFile, find_note_files, indexed_heading, level_of_heading
 from tutor.ocr import fingerprint as ocr_fingerprint
 from tutor.ocr import ocr_for_source
 from tutor.readings import ReadingList
@@ -160,6 +160,13 @@ def checked_headings(source: Source, loaded: LoadedDocument) -> LoadedDocument:
     return LoadedDocument(blocks, loaded.pages, [*loaded.warnings, note])
 
 
+def indexed_sections(source: Source, loaded: LoadedDocument) -> LoadedDocument:
+    """A note without the sections that are shown but never retrieved (tutor.notes.UNINDEXED_SECTIONS)."""
+    if source.kind != "note":
+        return loaded
+    return LoadedDocument([b for b in loaded.blocks if indexed_heading(b.section)], loaded.pages, loaded.warnings)
+
+
 def make_chunks(source: Source, loaded: LoadedDocument, doc_hash: str, settings: Settings) -> list[Chunk]:
     """Passages (with a header line naming the document and section), then the quotable sentences in them.
 
@@ -248,7 +255,7 @@ def _ingest_one(settings: Settings, store: Store, source: Source, reporter: Repo
         loaded = load_file(
             source.path, source.fmt, settings.ingest.min_text_quality, ocr=ocr_for_source(settings, source, reporter)
         )
-        loaded = checked_headings(source, loaded)
+        loaded = indexed_sections(source, checked_headings(source, loaded))
         chunks = make_chunks(source, loaded, doc_hash, settings)
         if not chunks:
             raise DocumentError(f"{source.path.name}: no text to index.")

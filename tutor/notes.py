@@ -24,6 +24,7 @@ SECTION_HEADINGS: dict[str, dict[str, str]] = {
         "Beginner": "beginner",
         "Intermediate": "intermediate",
         "Expert": "expert",
+        "Systems analogy": "analogy",
         "Common confusions": "confusions",
         "Self-check": "self-check",
         "Read next": "read-next",
@@ -32,12 +33,23 @@ SECTION_HEADINGS: dict[str, dict[str, str]] = {
         "入门": "beginner",
         "进阶": "intermediate",
         "专家": "expert",
+        "系统类比": "analogy",
         "常见误区": "confusions",
         "自测": "self-check",
         "接下来读": "read-next",
     },
 }
 LEVEL_KEYS = ("beginner", "intermediate", "expert")
+
+
+# Sections shown when a learner asks for them and never retrieved: an analogy's cache, ADC and TCP words would
+# draw questions about caches, ADCs and TCP to the note.
+UNINDEXED_SECTIONS = frozenset({"analogy"})
+
+
+def indexed_heading(heading: str) -> bool:
+    """Whether a note's section is indexed for retrieval (every section but UNINDEXED_SECTIONS)."""
+    return all(table.get(heading.strip()) not in UNINDEXED_SECTIONS for table in SECTION_HEADINGS.values())
 
 
 def level_of_heading(heading: str) -> str:

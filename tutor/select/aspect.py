@@ -33,7 +33,7 @@ _PERSONA = re.compile(
     r"^\s*(?:hi|hello|hey)?[,!\s]*(?:i\s*'?\s*a?m|as)\s+(?:an?\s+)?[^,.;:!?，。；：]{2,60}?"
     r"(?:engineer|designer|developer|programmer|architect|student|researcher|dev|person|guy|background|hacker|admin)"
     r"[^,.;:!?，。；：]{0,40}[,.;:!?]\s*"
-    r"|^\s*(?:我是|作为)(?:一[个名位])?[^，。；：,.;:!?？]{1,30}?(?:的|工程师|开发者?|程序员|学生|研究员|背景)[^，。；：,.;:!?？]{0,12}[，。；：,.;:!?？]\s*",
+    r"|^\s*(?:我是|我做|我搞|我从事|作为)(?:一[个名位])?[^，。；：,.;:!?？]{1,30}?(?:的|工程师|开发者?|程序员|学生|研究员|背景)[^，。；：,.;:!?？]{0,12}[，。；：,.;:!?？]\s*",
     re.I,
 )
 _POLITE = re.compile(

@@ -38,7 +38,12 @@ LABELS: dict[str, dict[str, Any]] = {
         "missing": "That page is not available.",
         "not_found": "The quoted sentence could not be located on this page; it is shown below as extracted.",
         "levels": {"beginner": "Beginner", "intermediate": "Intermediate", "expert": "Expert"},
-        "sections": {"confusions": "Common confusions", "self-check": "Self-check", "read-next": "Read next"},
+        "sections": {
+            "analogy": "Systems analogy",
+            "confusions": "Common confusions",
+            "self-check": "Self-check",
+            "read-next": "Read next",
+        },
         "ask": "Ask about this",
         "question": "Explain {title} at my level.",
     },
@@ -51,7 +56,7 @@ LABELS: dict[str, dict[str, Any]] = {
         "missing": "这一页无法显示。",
         "not_found": "没能在这一页上定位所引的句子；下面是提取出的原文。",
         "levels": {"beginner": "入门", "intermediate": "进阶", "expert": "专家"},
-        "sections": {"confusions": "常见误区", "self-check": "自测", "read-next": "接下来读"},
+        "sections": {"analogy": "系统类比", "confusions": "常见误区", "self-check": "自测", "read-next": "接下来读"},
         "ask": "就此提问",
         "question": "请按我的水平讲解{title}。",
     },
@@ -255,14 +260,14 @@ def _nav_link(doc_id: str, page: int, label: str) -> str:
 def note_markdown(
     note: NoteFile, level: str, lang: str, readings: ReadingList, local_pdf: Callable[[str], bool] = lambda _: False
 ) -> str:
-    """A note at every level (the cited one open), its confusions and self-check, formulas typeset."""
+    """A note at every level (the cited one open), its systems analogy, confusions and self-check, formulas typeset."""
     labels = _labels(lang)
     levels = labels["levels"]
     sections = labels["sections"]
     assert isinstance(levels, dict) and isinstance(sections, dict)
     parts = [f'<div class="viewer note-view" id="note-view-{escape_html(note.id)}">', ""]
     parts += [f'<div class="viewer-title"><b>{plain(note.title)}</b></div>', ""]
-    for key in ("beginner", "intermediate", "expert", "confusions", "self-check", "read-next"):
+    for key in ("beginner", "intermediate", "expert", "analogy", "confusions", "self-check", "read-next"):
         text = note.sections.get(key)
         if not text:
             continue
