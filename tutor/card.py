@@ -11,7 +11,6 @@ from references or front matter, and from appendices, figures or code only when 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -30,6 +29,7 @@ from tutor.qa import QA, Pointer
 from tutor.readings import ReadingList
 from tutor.retrieve import Retrieval, Retriever, Sentence
 from tutor.select import quotes
+from tutor.select.aspect import aspect_of
 from tutor.select.model import Linear
 from tutor.select.selector import Decision
 from tutor.vectors import normalise
@@ -44,11 +44,13 @@ WORDS = {
         "beginner": "beginner",
         "intermediate": "intermediate",
         "expert": "expert",
+        "analogy": "systems analogy",
         "ask_about": "What does {section} of “{title}” explain?",
         "glossary": "glossary",
         "from_document": "Your document “{title}” says:",
         "closest": "The readings cover {title}, but they do not answer this exact point. What they do say:",
         "closest_untitled": "The readings do not answer this exact point. The closest they come:",
+        "also": "If you meant “{question}”",
     },
     "zh": {
         "background": "背景",
@@ -59,19 +61,17 @@ WORDS = {
         "beginner": "入门",
         "intermediate": "进阶",
         "expert": "专家",
+        "analogy": "系统类比",
         "ask_about": "《{title}》中“{section}”一节讲了什么？",
         "glossary": "术语表",
         "from_document": "你的文档《{title}》中写道：",
         "closest": "阅读材料讲到了{title}，但没有直接回答这个具体问题。它们讲的是：",
         "closest_untitled": "阅读材料没有直接回答这个具体问题。最接近的内容是：",
+        "also": "如果你问的是“{question}”",
     },
 }
 EVIDENCE_MIN = 0.35  # cosine between a quoted sentence and what it supports, below which it is not quoted
 EVIDENCE_RELATIVE = 0.85  # and a second quote must be nearly as close as the first
-# Words that carry an analogy in the notes' beginner sections ("like a cache", "就像一块只读内存").
-_ANALOGY = re.compile(
-    r"\b(?:like|think of|as if|analog\w*|imagine|picture)\b|就像|像是|看成|看作|好比|类似于|相当于|比作|想象", re.I
-)
 
 
 @dataclass(frozen=True)
@@ -101,11 +101,13 @@ class Card:
     facet: QA | None = None
     topic: str = ""
     lang: str = "en"
+    also: str = ""  # a runner-up pair's answer under its own question, with its [n] marker
 
     def rest_markdown(self) -> str:
-        """Everything after the direct answer: the background note and the quoted evidence."""
+        """Everything after the direct answer: a runner-up reading of the question, the background note and the
+        quoted evidence."""
         words = WORDS[self.lang]
-        parts = []
+        parts = [self.also] if self.also else []
         if self.background is not None:
             b = self.background
             parts.append(f"**{words['background']} · {b.title} · {words[b.level]}**\n\n{b.text} [{b.n}]")
@@ -147,6 +149,7 @@ class CardMaker:
         level = "beginner" if decision.aspect == "explain" else level
         about = ""  # a reading the question is about, pointed to first
         rest_of_note = ""
+        also = ""
         key_terms = {t for m in retrieval.matches for t in tokenize(m.term.en)}
         evidence: list[Sentence] = []
         candidate = decision.candidate if decision.kind == "answer" else None
@@ -174,8 +177,10 @@ class CardMaker:
                 text = without_verdict(text)
             direct = f"{text} {''.join(f'[{n}]' for n in dict.fromkeys(markers))}"
             topic = pair.note
-            if decision.aspect == "explain" and not _ANALOGY.search(text):
-                direct += self._analogy(pair.note, lang, book)
+            if decision.aspect == "explain" and aspect_of(candidate.pair.q) != "explain":
+                direct += self._analogy(pair.note, lang, book)  # a pair written as an analogy carries its own
+            if decision.also is not None and decision.also.pair is not None:
+                also = self._also_answer(decision.also.pair, decision.also_keeps_verdict, level, lang, book)
         elif candidate is not None and candidate.term is not None:
             term = candidate.term
             note = self.notes.get(term.note, lang)
@@ -214,7 +219,18 @@ class CardMaker:
             facet=pair,
             topic=topic,
             lang=lang,
+            also=also,
         )
+
+    def _also_answer(self, runner_up: QA, keep_verdict: bool, level: str, lang: str, book: CitationBook) -> str:
+        """A runner-up pair's answer at the level, headed by its own question so the learner sees which reading
+        of theirs it answers."""
+        pair = self.facets.sibling(runner_up, lang)
+        text, _ = self._answer_text(pair, level, lang)
+        if not keep_verdict:
+            text = without_verdict(text)
+        n = self._cite_place(book, pair.source, None)
+        return f"**{WORDS[lang]['also'].format(question=pair.q)}**\n\n{text} [{n}]"
 
     def _answer_text(self, pair: QA, level: str, lang: str) -> tuple[str, str]:
         """The pair's answer at the level; for a concept asked by name, the note's own overview at the level
@@ -298,14 +314,12 @@ class CardMaker:
         return f"{lines} {WORDS['en']['reading_list']}: {sections}. [{n}]" if sections else f"{lines} [{n}]"
 
     def _analogy(self, note_id: str, lang: str, book: CitationBook) -> str:
-        """The systems analogy of the concept's beginner note, for a learner who asked for one ("" if none)."""
+        """The concept's systems analogy (its note's own section), for a learner who asked for one."""
         note = self.notes.get(note_id, lang)
-        if note is None:
+        found = note.sections.get("analogy", "").strip() if note is not None else ""
+        if note is None or not found:
             return ""
-        found = next((s for s in split_sentences(note.sections.get("beginner", "")) if _ANALOGY.search(s)), "")
-        if not found:
-            return ""
-        return f" {found} [{book.cite(note.id, WORDS[lang]['beginner'], title=note.title)}]"
+        return f" {found} [{book.cite(note.id, WORDS[lang]['analogy'], title=note.title)}]"
 
     def _document_answer(self, retrieval: Retrieval, doc_id: str, book: CitationBook, lang: str) -> str:
         """A document answers: the sentences most worth quoting for the question, each with its neighbours in its

@@ -8,6 +8,8 @@ labelled questions about learners' documents (a sentence is right when it holds 
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -18,7 +20,15 @@ from tutor.lang.tokens import tokenize
 from tutor.retrieve import Sentence
 from tutor.select.model import Linear
 
-QUOTE_FEATURES = ("similarity", "words_shared", "numbers_shared", "length")
+QUOTE_FEATURES = (
+    "similarity",
+    "similarity_gap",
+    "words_shared",
+    "rare_words_shared",
+    "heading_words",
+    "numbers_shared",
+    "length",
+)
 POOL = 40  # the document's sentences nearest the question that are scored
 QUOTED = 3  # sentences picked; each is quoted with its neighbours (BEFORE, AFTER) in its section
 BEFORE, AFTER = 1, 1
@@ -27,17 +37,27 @@ _LONG = 300  # characters: longer sentences count as this long
 
 
 def quote_rows(question: str, sentences: Sequence[Sentence]) -> np.ndarray:
-    """QUOTE_FEATURES of each sentence for one question (a row per sentence)."""
+    """QUOTE_FEATURES of each sentence for one question (a row per sentence).
+
+    Some are relative to the pool: how far below the closest sentence it is, and the shared words weighted by
+    how few of the pool's sentences use them (a word every sentence of the document repeats tells nothing)."""
     asked = set(tokenize(question))
     numbers = numbers_in(question)
+    words = [set(tokenize(s.text)) for s in sentences]
+    used = Counter(w for ws in words for w in ws & asked)
+    rarity = {w: math.log((len(sentences) + 1) / (used[w] + 1)) + 1 for w in used}
+    closest = max((s.similarity for s in sentences), default=0.0)
     rows = []
-    for sentence in sentences:
-        words = set(tokenize(sentence.text))
+    for sentence, have in zip(sentences, words, strict=True):
         found = numbers_in(sentence.text)
+        heading = set(tokenize(str(sentence.meta.get("section") or "")))
         rows.append(
             [
                 sentence.similarity,
-                len(asked & words) / len(asked) if asked else 0.0,
+                sentence.similarity - closest,
+                len(asked & have) / len(asked) if asked else 0.0,
+                sum(rarity[w] for w in asked & have) / sum(rarity.values()) if rarity else 0.0,
+                len(asked & heading) / len(asked) if asked else 0.0,
                 sum(any(same_number(a, b) for b in found) for a in numbers) / len(numbers) if numbers else 0.0,
                 min(len(sentence.text), _LONG) / _LONG,
             ]

@@ -11,6 +11,9 @@ Order of precedence, each for a reason a reader can check:
    a "What is X?" question that names a term exactly is answered by a candidate that defines X (the best
    the ranker found among them), since a neighbouring point of the same topic is not what was asked; a bare
    grid question around a term of the field ("How does X work?", "为什么需要X？") is never declined.
+4. an answer from a Q&A pair names a runner-up pair when the ranker nearly ties them (ALSO_AT): on dev the
+   right pair is first for 0.74 of answerable questions and first or second for 0.87, so the learner sees
+   the second reading of the question, under its own question, rather than only a neighbouring point.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from tutor.select.model import DECISIONS, Models, keeps_verdict, load_models
 from tutor.select.quotes import QUOTE_FEATURES
 
 Kind = Literal["answer", "closest", "decline"]
+ALSO_AT = 0.5  # a runner-up pair is shown when the ranker gives it at least this share of the best's probability
 
 
 @dataclass
@@ -54,6 +58,8 @@ class Decision:
     scores: dict[str, float] = field(default_factory=dict)  # the decision model's class probabilities
     reasons: list[tuple[str, float]] = field(default_factory=list)  # features that pushed the chosen candidate
     keep_verdict: bool = False  # the chosen pair's "No." / "不是。" answers this question (a yes/no one as close)
+    also: Candidate | None = None  # a runner-up pair the ranker nearly ties with the chosen one (kind "answer")
+    also_keeps_verdict: bool = False
 
     @property
     def aspect(self) -> str:
@@ -76,6 +82,7 @@ class Decision:
             "aspect": self.aspect,
             "concept": self.concept,
             "chosen": self.candidate.ref if self.candidate else ("numbers" if self.numbers else ""),
+            "also": self.also.ref if self.also else "",
             "scores": {k: round(v, 3) for k, v in self.scores.items()},
             "reasons": [{"feature": name, "push": push} for name, push in self.reasons],
             "ranked": [{"ref": c.ref, "p": round(p, 3)} for c, p in self.ranked()],
@@ -136,6 +143,10 @@ class Selector:
         if best is not None and best.pair is not None:
             verdict = self.models.verdict_similarity
             decision.keep_verdict = keeps_verdict(table.question.aspect, table.matrix[at], verdict)
+            runner_up = self._runner_up(table, at) if kind == "answer" and at is not None else None
+            if runner_up is not None:
+                decision.also = table.candidates[runner_up]
+                decision.also_keeps_verdict = keeps_verdict(table.question.aspect, table.matrix[runner_up], verdict)
         if kind == "closest" and quantity is not None:
             decision.numbers = quantity  # says which sizes the calculation needs
         return decision
@@ -154,6 +165,16 @@ class Selector:
         defining = self.featurizer.defines_subject(table)
         scores = np.where(defining, table.probabilities, -np.inf) if defining.any() else table.probabilities
         return int(np.argmax(scores))
+
+    @staticmethod
+    def _runner_up(table: Table, at: int) -> int | None:
+        """The next most probable candidate when it is another Q&A pair the ranker nearly ties with the best."""
+        p = table.probabilities
+        if len(p) < 2:
+            return None
+        i = int(np.argmax(np.where(np.arange(len(p)) == at, -np.inf, p)))
+        c = table.candidates[i]
+        return i if c.kind == "pair" and c.pair is not None and p[i] >= ALSO_AT * p[at] else None
 
     def _reading_question(self, retrieval: Retrieval) -> CatalogHit | None:
         """A question that names a reading without a file here ("西瓜书应该先读哪几章？"): the reading list answers."""
