@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tutor.lang.direction import direction_spans, swapped_opposite
+from tutor.lang.docref import refers_to_document
 from tutor.lang.negation import negated, negation_flipped, negation_spans
 from tutor.lang.numbers import numbers_in
 from tutor.lang.quotable import quotable
@@ -264,3 +265,22 @@ def test_swapped_opposites(sentence: str, source: str, word: str) -> None:
 )
 def test_quotable(sentence: str, ok: bool) -> None:
     assert quotable(sentence) is ok
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("According to the scanned chapter, who proposed the method?", True),
+        ("In our serving notes, which batch size did we keep?", True),
+        ("What does the team's runbook say about retries?", True),
+        ("我的梯度累积笔记里，最后保留了哪种设置？", True),
+        ("那份约束解码的记录里，失败率降到了多少？", True),
+        ("教材第 6 章的例子里阈值取多少？", True),
+        ("What is attention?", False),
+        ("Why does XGBoost use second-order gradients?", False),
+        ("家里笔记本的电源适配器很烫，正常吗？", False),  # a laptop, not notes
+        ("KV cache 为什么能加速推理？", False),
+    ],
+)
+def test_a_question_that_names_a_document(question: str, names: bool) -> None:
+    assert refers_to_document(question) == names

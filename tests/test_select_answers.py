@@ -277,6 +277,8 @@ def test_off_topic_questions_are_still_declined(tutor: Tutor, question: str) -> 
         "What is dropout?",
         "What dropout rate should I use for hidden layers?",
         "dropout 在测试时怎么处理？",  # in Chinese about an English page: declined before tutor/select/topic.py
+        "According to my notes, what rate worked for the input layers?",  # names the document, not the topic
+        "我的笔记里，输入层的丢弃率建议取多少？",
     ],
 )
 def test_a_learners_own_document_answers_what_it_covers(tutor: Tutor, question: str) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 from tutor.conversation import Turn, is_ellipsis, points_back, refers_back
 from tutor.facets import OVERVIEW, FacetIndex, numbered_names
 from tutor.glossary import Glossary, Term
+from tutor.lang.docref import refers_to_document
 from tutor.lang.numbers import numbers_in, same_number
 from tutor.lang.tokens import tokenize
 from tutor.lang.verdict import verdict_opening
@@ -78,6 +79,9 @@ CANDIDATE_FEATURES = (
     "doc_terms",
     "doc_words_covered",
     "doc_words_exclusive",
+    "doc_title_similarity",
+    "document_named",
+    "document_named_elsewhere",
 )
 # The question-level table the decision (answer / closest / decline) is fitted on: what the ranker concluded,
 # then what the question and its retrieval look like on their own (QUESTION_BASE).
@@ -99,6 +103,7 @@ QUESTION_BASE = (
     "persona",
     "short",
     "user_doc_words",
+    "names_document",
     *(f"aspect_{a}" for a in ASPECTS),
 )
 QUESTION_FEATURES = (*RANKER_SUMMARY, "off_path", *QUESTION_BASE)  # off_path: tutor/select/topic.py
@@ -144,6 +149,7 @@ class Question:
     refers_back: bool
     pronoun: bool
     ellipsis: bool
+    names_document: bool  # "the chapter says…", "笔记里…": it asks about a document (tutor/lang/docref.py)
 
 
 @dataclass
@@ -165,6 +171,7 @@ class Featurizer:
         self.glossary = glossary
         self.retriever = retriever
         self._doc_token_cache: dict[tuple[int, str], frozenset[str]] = {}
+        self._title_vectors: dict[str, np.ndarray] = {}
 
     # ------------------------------------------------------------------------------------------ per corpus
 
@@ -230,6 +237,16 @@ class Featurizer:
                 out[i] = c.kind == "overview" or self._pair_aspects[c.row] == "definition"
         return out
 
+    def _title_vector(self, title: str) -> np.ndarray:
+        """A document title's embedding, kept for the life of the process (titles are few; questions are many)."""
+        found = self._title_vectors.get(title)
+        if found is None:
+            found = self.retriever.embed(title)
+            if len(self._title_vectors) > 1024:
+                self._title_vectors.clear()
+            self._title_vectors[title] = found
+        return found
+
     def _doc_tokens(self, reading_id: str) -> frozenset[str]:
         """The tokens of one document's passages, remembered per committed version of the index."""
         docs = self.retriever.passage_index.load()
@@ -273,6 +290,7 @@ class Featurizer:
             refers_back=refers_back(text) if previous else False,
             pronoun=points_back(text) if previous else False,
             ellipsis=is_ellipsis(text) if previous else False,
+            names_document=refers_to_document(core),
         )
 
     def grid_terms(self, question: str) -> list[Term]:
@@ -311,6 +329,11 @@ class Featurizer:
                 rank[order] = np.arange(1, len(rows) + 1)
                 matrix[pairs, CANDIDATE_FEATURES.index("similarity_gap")] = sims[pairs] - best
                 matrix[pairs, CANDIDATE_FEATURES.index("similarity_rank")] = 1.0 / rank[pairs]
+            # a question that names a document points at the learner's files, away from everything else
+            user_docs = np.asarray([c.user_doc for c in candidates])
+            if q.names_document and user_docs.any():
+                matrix[user_docs, CANDIDATE_FEATURES.index("document_named")] = 1.0
+                matrix[~user_docs, CANDIDATE_FEATURES.index("document_named_elsewhere")] = 1.0
         return Table(q, candidates, matrix, retrieval)
 
     def _concept_prior(self, signals_similarity: np.ndarray, lang: str) -> dict[str, float]:
@@ -474,6 +497,10 @@ class Featurizer:
             "doc_words_exclusive": len((q.tokens & doc_tokens) - self._bank_tokens) / len(q.tokens)
             if q.tokens
             else 0.0,
+            # the title across languages ("约束解码那份笔记" and "constrained decoding notes")
+            "doc_title_similarity": float(self._title_vector(str(hit.meta["title"])) @ r.vector)
+            if hit.meta.get("title")
+            else 0.0,
         }
         return [values.get(name, 0.0) for name in CANDIDATE_FEATURES]
 
@@ -508,6 +535,7 @@ class Featurizer:
             "short": float(len(q.tokens) <= 2),
             # the question's words that only a learner's document uses (the bank never does): it asks about it
             "user_doc_words": float(table.matrix[user_docs, exclusive].max()) if user_docs else 0.0,
+            "names_document": float(q.names_document and bool(user_docs)),
             **{f"aspect_{a}": float(q.aspect == a) for a in ASPECTS},
         }
         return np.asarray([values[name] for name in QUESTION_BASE], dtype=np.float32)
