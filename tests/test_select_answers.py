@@ -210,7 +210,7 @@ def test_a_near_tie_shows_the_runner_up_pair_under_its_own_question(tutor: Tutor
         sibling = tutor.facets.sibling(pair, answer.language)
         heading = ("If you meant “{}”" if answer.language == "en" else "如果你问的是“{}”").format(sibling.q)
         assert heading in answer.text and heading not in answer.direct
-    assert shown >= 2, "near ties are common (a third of dev answers): some of these must show one"
+    assert shown >= 2, "near ties are common (two in five dev answers): some of these must show one"
 
 
 def test_a_document_answer_and_a_refusal_show_no_runner_up(tutor: Tutor) -> None:

@@ -12,7 +12,7 @@ Order of precedence, each for a reason a reader can check:
    the ranker found among them), since a neighbouring point of the same topic is not what was asked; a bare
    grid question around a term of the field ("How does X work?", "为什么需要X？") is never declined.
 4. an answer from a Q&A pair names a runner-up pair when the ranker nearly ties them (ALSO_AT): on dev the
-   right pair is first for 0.74 of answerable questions and first or second for 0.87, so the learner sees
+   right pair is first for 0.73 of answerable questions and first or second for 0.86, so the learner sees
    the second reading of the question, under its own question, rather than only a neighbouring point.
 """
 
