@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -361,3 +362,10 @@ def test_the_json_api_gives_the_same_decisions(served: Server) -> None:
     own = api_ask(served, "What dropout rate should I use for hidden layers?")
     assert any(str(c["reading_id"]).startswith("user-dropout") for c in own["citations"])  # type: ignore[attr-defined,index]
     assert api_ask(served, "How do I plant an apple tree in my garden?")["covered"] is False
+    # a runner-up pair travels as its own field, under its own question, its marker among the citations
+    ties = [a for a in (api_ask(served, q) for q in RUNNER_UP_QUESTIONS) if a["also"]]
+    assert ties
+    for tie in ties:
+        assert tie["decision"]["also"] and ("If you meant" in str(tie["also"]) or "如果你问的是" in str(tie["also"]))  # type: ignore[index]
+        cited = {c["n"] for c in tie["citations"]}  # type: ignore[attr-defined,index]
+        assert set(map(int, re.findall(r"\[(\d+)\]", str(tie["also"])))) <= cited

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -115,6 +116,15 @@ def test_every_marker_links_to_the_source_with_that_number() -> None:
         item = re.search(rf'<li id="src-abc123-{n}" value="{n}"><span class="src-n">\[{n}\]</span>', html)
         assert item, n
     assert html.index("Scores grow") < html.index("answer-background") < html.index("answer-evidence")
+
+
+def test_a_runner_up_pair_shows_under_the_direct_answer_with_its_marker_linked() -> None:
+    answer = dataclasses.replace(_answer(), also="**If you meant “Why divide by √d_k and not d_k?”**\n\nA std [4].")
+    html = answer_markdown(answer, lambda doc: doc == "vaswani2017-attention")
+    block = html[html.index('<div class="answer-also">') :]
+    assert "If you meant" in block and '<a class="cite" href="#src-abc123-4">[4]</a>' in block
+    assert html.index("Scores grow") < html.index("answer-also") < html.index("answer-background")
+    assert "answer-also" not in answer_markdown(_answer(), lambda doc: False)
 
 
 def test_sources_say_how_to_open_them() -> None:

@@ -50,6 +50,7 @@ class Answer:
     retrieved: list[dict[str, Any]]
     timings_ms: dict[str, float]
     direct: str = ""  # the direct answer alone, with [n] markers
+    also: str = ""  # a runner-up pair's answer under its own question ("If you meant …"), Markdown with [n] markers
     background: Background | None = None
     evidence: list[Quote] = field(default_factory=list)
     topic: str = ""  # note id of the concept answered
@@ -74,6 +75,7 @@ class Answer:
             "covered": self.covered,
             "answer": self.text,
             "direct": self.direct,
+            "also": self.also,
             "background": asdict(self.background) if self.background else None,
             "evidence": [asdict(q) for q in self.evidence],
             "topic": self.topic,
@@ -284,6 +286,7 @@ class Tutor:
                 "total": round((now - start) * 1000, 1),
             },
             direct=direct if card else "",
+            also=card.also if card else "",
             background=card.background if card else None,
             evidence=card.evidence if card else [],
             topic=card.topic if card else "",

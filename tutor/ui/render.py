@@ -157,6 +157,8 @@ def answer_markdown(answer: Answer, local_pdf: Callable[[str], bool]) -> str:
         parts += [f'<div class="tutor-note">{_w(lang, "note")}: {plain(answer.notice)}</div>', ""]
     body = answer.direct if answer.covered and answer.direct else answer.text
     parts += ['<div class="answer-direct">', "", cite(typeset(body)), "", "</div>", ""]
+    if answer.also:  # the second reading of the question, under its own question
+        parts += ['<div class="answer-also">', "", cite(typeset(answer.also)), "", "</div>", ""]
 
     if answer.checks:
         parts += _checks_html(answer, cite, lang)
