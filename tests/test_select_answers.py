@@ -22,6 +22,7 @@ from tutor.ingest import ingest
 from tutor.lang.verdict import verdict_opening
 from tutor.library import add_file
 from tutor.ocr import PageOcr
+from tutor.qa import QA
 from tutor.readings import load_reading_list
 from tutor.select.aspect import aspect_of
 from tutor.select.documents import scanned_pdf
@@ -168,7 +169,7 @@ def test_a_persona_or_analogy_request_gets_the_concepts_systems_analogy(tutor: T
     answer = tutor.ask(question, level="expert")
     assert answer.decision["kind"] == "answer", answer.decision
     note = tutor.notes.get(answer.topic, lang)
-    chosen = next((p for p in tutor.facets.pairs if f"{p.note}:{p.id}" == answer.decision["chosen"]), None)
+    chosen = _pair(tutor, answer.decision["chosen"])
     written_as_analogy = chosen is not None and aspect_of(chosen.q) == "explain"  # it carries its own analogy
     assert note is not None and (written_as_analogy or note.sections["analogy"] in answer.direct), answer.direct
 
@@ -177,6 +178,11 @@ def test_a_plain_question_gets_no_analogy(tutor: Tutor) -> None:
     answer = tutor.ask("Why does softmax subtract the maximum before exponentiating?", level="expert")
     note = tutor.notes.get(answer.topic, "en")
     assert note is not None and note.sections["analogy"] not in answer.text
+
+
+def _pair(tutor: Tutor, ref: str) -> QA | None:
+    """The Q&A pair a decision names ("note-x:pair-id"), or None for a term, an overview or a document."""
+    return next((p for p in tutor.facets.pairs if f"{p.note}:{p.id}" == ref), None)
 
 
 RUNNER_UP_QUESTIONS = [
@@ -207,7 +213,8 @@ def test_a_near_tie_shows_the_runner_up_pair_under_its_own_question(tutor: Tutor
         assert decision["kind"] == "answer" and decision["also"] != decision["chosen"]
         p = {r["ref"]: r["p"] for r in decision["ranked"]}
         assert p[decision["also"]] >= ALSO_AT * p[decision["chosen"]] - 0.001
-        pair = next(q for q in tutor.facets.pairs if f"{q.note}:{q.id}" == decision["also"])
+        pair = _pair(tutor, decision["also"])
+        assert pair is not None
         sibling = tutor.facets.sibling(pair, answer.language)
         heading = ("If you meant “{}”" if answer.language == "en" else "如果你问的是“{}”").format(sibling.q)
         assert heading in answer.text and heading not in answer.direct

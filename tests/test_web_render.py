@@ -20,7 +20,8 @@ from tutor.ui.maths import repair_pdf, typeset
 from tutor.ui.panels import Status, status_html
 from tutor.ui.pathmap import render_map
 from tutor.ui.render import answer_markdown, question_markdown
-from tutor.ui.viewer import locate, render_page, safe_doc_path
+from tutor.notes import find_note_files
+from tutor.ui.viewer import locate, note_markdown, render_page, safe_doc_path
 
 # ------------------------------------------------------------------------------------------ maths
 
@@ -213,3 +214,22 @@ def test_a_cited_page_renders_with_the_quote_highlighted(settings: Settings, tmp
     assert view.boxes and all(0 <= b.left <= 100 and 0 <= b.top <= 100 for b in view.boxes)
     assert render_page(settings, "he2015-resnet", 3) is None
     assert safe_doc_path(settings, "../he2015-resnet") is None and safe_doc_path(settings, ".x") is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "summaries"),
+    [
+        (
+            "en",
+            ["Beginner", "Intermediate", "Expert", "Systems analogy", "Common confusions", "Self-check", "Read next"],
+        ),
+        ("zh", ["入门", "进阶", "专家", "系统类比", "常见误区", "自测", "接下来读"]),
+    ],
+)
+def test_a_note_shows_every_section_in_order_under_its_heading(
+    lang: str, summaries: list[str], readings: ReadingList
+) -> None:
+    note = next(n for n in find_note_files(Path(__file__).parent.parent / "corpus") if n.lang == lang)
+    html = note_markdown(note, "expert", lang, readings)
+    assert re.findall(r"<summary>(.*?)</summary>", html) == summaries
+    assert '<details class="note-expert" open>' in html and '<details class="note-analogy">' in html

@@ -19,7 +19,7 @@ from typing import Any
 
 from tutor.config import Settings
 from tutor.library import find_in_library
-from tutor.notes import NoteFile, Notes
+from tutor.notes import SECTION_HEADINGS, NoteFile, Notes
 from tutor.readings import ReadingList
 from tutor.ui.maths import escape_html, plain, repair_pdf, typeset
 from tutor.ui.render import host as _host
@@ -37,13 +37,6 @@ LABELS: dict[str, dict[str, Any]] = {
         "empty": "Click a source's “Open here” link in an answer to read the cited page here.",
         "missing": "That page is not available.",
         "not_found": "The quoted sentence could not be located on this page; it is shown below as extracted.",
-        "levels": {"beginner": "Beginner", "intermediate": "Intermediate", "expert": "Expert"},
-        "sections": {
-            "analogy": "Systems analogy",
-            "confusions": "Common confusions",
-            "self-check": "Self-check",
-            "read-next": "Read next",
-        },
         "ask": "Ask about this",
         "question": "Explain {title} at my level.",
     },
@@ -55,8 +48,6 @@ LABELS: dict[str, dict[str, Any]] = {
         "empty": "在回答的来源中点“在此打开”，就能在这里看到所引的那一页。",
         "missing": "这一页无法显示。",
         "not_found": "没能在这一页上定位所引的句子；下面是提取出的原文。",
-        "levels": {"beginner": "入门", "intermediate": "进阶", "expert": "专家"},
-        "sections": {"analogy": "系统类比", "confusions": "常见误区", "self-check": "自测", "read-next": "接下来读"},
         "ask": "就此提问",
         "question": "请按我的水平讲解{title}。",
     },
@@ -261,19 +252,15 @@ def note_markdown(
     note: NoteFile, level: str, lang: str, readings: ReadingList, local_pdf: Callable[[str], bool] = lambda _: False
 ) -> str:
     """A note at every level (the cited one open), its systems analogy, confusions and self-check, formulas typeset."""
-    labels = _labels(lang)
-    levels = labels["levels"]
-    sections = labels["sections"]
-    assert isinstance(levels, dict) and isinstance(sections, dict)
+    headings = SECTION_HEADINGS.get(lang, SECTION_HEADINGS["en"])  # in the notes' own order, named as they are
     parts = [f'<div class="viewer note-view" id="note-view-{escape_html(note.id)}">', ""]
     parts += [f'<div class="viewer-title"><b>{plain(note.title)}</b></div>', ""]
-    for key in ("beginner", "intermediate", "expert", "analogy", "confusions", "self-check", "read-next"):
+    for name, key in headings.items():
         text = note.sections.get(key)
         if not text:
             continue
-        name = levels.get(key) or sections.get(key, key)
         opened = " open" if key == level or (not level and key == "beginner") else ""
-        parts += [f'<details class="note-{key}"{opened}><summary>{escape_html(str(name))}</summary>', ""]
+        parts += [f'<details class="note-{key}"{opened}><summary>{escape_html(name)}</summary>', ""]
         parts += [typeset(text), "", "</details>", ""]
     pointers = []
     for pointer in note.readings:
