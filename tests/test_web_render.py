@@ -15,12 +15,12 @@ from tutor.answer import Answer
 from tutor.card import Background, Quote
 from tutor.citations import Citation, ReadNext
 from tutor.config import Settings
+from tutor.notes import find_note_files
 from tutor.readings import ReadingList
 from tutor.ui.maths import repair_pdf, typeset
 from tutor.ui.panels import Status, status_html
 from tutor.ui.pathmap import render_map
 from tutor.ui.render import answer_markdown, question_markdown
-from tutor.notes import find_note_files
 from tutor.ui.viewer import locate, note_markdown, render_page, safe_doc_path
 
 # ------------------------------------------------------------------------------------------ maths
