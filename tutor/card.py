@@ -178,7 +178,8 @@ class CardMaker:
             direct = f"{text} {''.join(f'[{n}]' for n in dict.fromkeys(markers))}"
             topic = pair.note
             if decision.aspect == "explain" and aspect_of(candidate.pair.q) != "explain":
-                direct += self._analogy(pair.note, lang, book)  # a pair written as an analogy carries its own
+                # a pair written as an analogy carries its own
+                direct += self._analogy(_asked_concept(retrieval, pair.note), lang, book)
             if decision.also is not None and decision.also.pair is not None:
                 also = self._also_answer(decision.also.pair, decision.also_keeps_verdict, level, lang, book)
         elif candidate is not None and candidate.term is not None:
@@ -445,6 +446,14 @@ def _cite_sentence(book: CitationBook, sentence: Sentence) -> int:
         title=str(sentence.meta.get("title", "")),
         ocr=bool(sentence.meta.get("ocr")),
     )
+
+
+def _asked_concept(retrieval: Retrieval, answered: str) -> str:
+    """The concept whose analogy the learner asked for: the answer's when the question names it or names none, else
+    the first the question names ("位置编码…打个比方" answered by the Transformer block's pair asks for positional
+    encoding's analogy, not the block's)."""
+    named = [m.term.note for m in retrieval.matches if not m.everyday and m.term.note]
+    return answered if not named or answered in named else named[0]
 
 
 def _same_place(sentence: Sentence, place: Pointer) -> bool:
