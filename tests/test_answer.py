@@ -328,6 +328,7 @@ def test_ask_without_json_prints_the_answer_and_its_sources(indexed: Settings) -
     done = run_cli(indexed, "ask", "What is the degradation problem?")
     assert done.returncode == 0, done.stderr
     assert "Sources" in done.stdout and "Deep Residual Learning" in done.stdout and "Read next" in done.stdout
+    assert "(tutor notes)" in done.stdout and "“”" not in done.stdout  # a cited note has no quote to show
 
 
 @pytest.mark.parametrize("question", [pytest.param("", id="empty"), pytest.param("x" * 2001, id="overlong")])

@@ -363,7 +363,8 @@ def print_sources(answer: Any) -> None:
             out.print(f"  [{c.n}] {c.label}", markup=False, highlight=False)
             if c.url:
                 out.print(f"      {c.url}", style="blue", markup=False)
-            out.print(f"      “{c.quote}”", style="dim", markup=False, highlight=False)
+            if c.quote:  # a note's section is cited by name; it has no sentence to show
+                out.print(f"      “{c.quote}”", style="dim", markup=False, highlight=False)
     if answer.read_next:
         out.print("[bold]Read next[/]")
         for r in answer.read_next:
