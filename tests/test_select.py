@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 import pytest
@@ -15,9 +17,10 @@ from tutor.lexical import Bm25
 from tutor.qa import QA, Pointer
 from tutor.retrieve import Sentence
 from tutor.select.aspect import aspect_of, grid_subject, strip_persona
-from tutor.select.features import CANDIDATE_FEATURES, QUESTION_BASE, QUESTION_FEATURES, question_row
+from tutor.select.features import CANDIDATE_FEATURES, QUESTION_BASE, QUESTION_FEATURES, Candidate, Table, question_row
 from tutor.select.model import DECISIONS, Linear, load_models
 from tutor.select.quotes import QUOTE_FEATURES, pick, quote_rows
+from tutor.select.selector import concept_of, nearest_concept
 from tutor.vectors import VectorCache
 
 REPO = Path(__file__).resolve().parent.parent
@@ -268,3 +271,22 @@ def test_a_document_is_quoted_where_it_holds_the_answer() -> None:
     assert pick(question, [near, holds, heading], None, k=1) == [near]
     fitted = load_models(CANDIDATE_FEATURES, QUESTION_FEATURES, quote_features=QUOTE_FEATURES).quotes
     assert pick(question, [near, holds, heading], fitted, k=1) == [holds]
+
+
+def test_the_concept_nearest_an_unanswered_question_holds_most_of_the_rankers_probability() -> None:
+    pairs = [Candidate("pair", "note-a:x", "note-a"), Candidate("pair", "note-b:y", "note-b")]
+    pairs.append(Candidate("overview", "note-b:overview", "note-b"))
+    document = Candidate("doc", "doc:user-notes", "")
+    question = SimpleNamespace(named_notes=frozenset({"note-c"}))
+    table = cast(
+        Table,
+        SimpleNamespace(candidates=[*pairs, document], probabilities=np.array([0.4, 0.3, 0.2, 0.9]), question=question),
+    )
+    assert nearest_concept(table) == "note-b"  # 0.3 + 0.2 against the best pair's 0.4
+    assert concept_of(table, pairs[0]) == "note-a"  # an answer's concept is the answering candidate's
+    table.probabilities = np.array([0.6, 0.3, 0.2, 0.9])
+    assert nearest_concept(table) == "note-a"
+    assert concept_of(table, document) == "note-c"  # a document best: the concept the question names
+    assert concept_of(table, None) == "note-c"
+    question.named_notes = frozenset()
+    assert concept_of(table, document) == ""

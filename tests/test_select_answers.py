@@ -381,3 +381,21 @@ def test_the_json_api_gives_the_same_decisions(served: Server) -> None:
         assert tie["decision"]["also"] and ("If you meant" in str(tie["also"]) or "如果你问的是" in str(tie["also"]))  # type: ignore[index]
         cited = {c["n"] for c in tie["citations"]}  # type: ignore[attr-defined,index]
         assert set(map(int, re.findall(r"\[(\d+)\]", str(tie["also"])))) <= cited
+
+
+def test_a_closest_card_defines_the_concept_once_and_quotes_the_readings(tutor: Tutor) -> None:
+    decision = tutor.selector.select("Why is speculative decoding slower than the target model alone on my GPU?")
+    card = tutor.cards.make(dataclasses.replace(decision, kind="closest"), "beginner", "en")
+    assert card.direct.startswith("The readings cover"), card.direct
+    assert card.topic == "note-speculative-decoding", card.topic
+    opening = card.direct.split("What they do say:")[1].split("[")[0].strip()
+    assert opening and card.background is not None and opening[:40] not in card.background.text
+
+
+def test_an_explain_request_the_readings_come_closest_to_gets_the_concept_and_its_analogy(tutor: Tutor) -> None:
+    decision = tutor.selector.select("explain attention as if it were a fully associative cache")
+    card = tutor.cards.make(dataclasses.replace(decision, kind="closest"), "expert", "en")
+    assert "do not answer" not in card.direct, card.direct
+    assert card.topic == "note-scaled-dot-product-attention", card.topic
+    assert card.background is not None and card.background.level == "beginner"
+    assert any(c.section == "systems analogy" for c in card.citations), card.citations

@@ -192,13 +192,14 @@ class CardMaker:
         elif candidate is not None and candidate.hit is not None:
             direct = self._document_answer(retrieval, candidate.hit.reading_id, book, lang)
         else:
-            direct, evidence = self._closest_answer(decision, book, level, lang, key_terms)
+            if decision.aspect == "explain":  # the concept the learner asked to have explained
+                topic = _explained_concept(retrieval) or topic
+            direct, evidence, rest_of_note = self._closest_answer(decision, topic, book, level, lang, key_terms)
 
         note = self.notes.get(topic, lang) if topic else None
         background = None
-        section = (
-            rest_of_note if pair is not None and pair.id == OVERVIEW else (note.sections.get(level) if note else "")
-        )
+        told = decision.kind == "closest" or (pair is not None and pair.id == OVERVIEW)  # the note's opening
+        section = rest_of_note if told else (note.sections.get(level) if note else "")
         if note is not None and section:
             n = book.cite(note.id, words[level], title=note.title)
             background = Background(note.id, note.title, level, section, n)
@@ -346,19 +347,26 @@ class CardMaker:
         return f"{lead} {' '.join(pieces)}"
 
     def _closest_answer(
-        self, decision: Decision, book: CitationBook, level: str, lang: str, key_terms: set[str]
-    ) -> tuple[str, list[Sentence]]:
+        self, decision: Decision, concept: str, book: CitationBook, level: str, lang: str, key_terms: set[str]
+    ) -> tuple[str, list[Sentence], str]:
         """The readings cover the topic, not the point asked: say so, define the concept at the learner's level,
-        and quote the closest sentences (as evidence, each cited)."""
+        and quote the closest sentences (as evidence, each cited); last, the rest of the note at the level (the
+        background, without the definition already given)."""
         retrieval = decision.retrieval
-        note = self.notes.get(decision.concept, lang) if decision.concept else None
+        note = self.notes.get(concept, lang) if concept else None
         words = WORDS[lang]
-        lead = words["closest"].format(title=note.title) if note else words["closest_untitled"]
-        parts = [lead]
-        if note is not None:
-            definition = " ".join(split_sentences(note.sections.get(level, ""))[:2])
-            if definition:
-                parts.append(f"{definition} [{book.cite(note.id, words[level], title=note.title)}]")
+        sentences = split_sentences(note.sections.get(level, "")) if note is not None else []
+        rest = " ".join(sentences[2:])
+        definition = ""
+        if note is not None and sentences:
+            definition = f"{' '.join(sentences[:2])} [{book.cite(note.id, words[level], title=note.title)}]"
+        if definition and note is not None and decision.aspect == "explain":
+            # an explanation or an analogy is asked for, not a point the readings may lack: the concept, plainly,
+            # and its analogy
+            return definition + self._analogy(note.id, lang, book), [], rest
+        parts = [words["closest"].format(title=note.title) if note else words["closest_untitled"]]
+        if definition:
+            parts.append(definition)
         if decision.numbers is not None:
             parts.append(decision.numbers.text)
         nearest = decision.candidate
@@ -366,11 +374,11 @@ class CardMaker:
             # the learner's own document came closest: its sentences most worth quoting
             quoted = self._document_answer(retrieval, nearest.hit.reading_id, book, lang)
             if quoted:
-                return " ".join([*parts, quoted]), []
+                return " ".join([*parts, quoted]), [], rest
         readings = [str(p.get("id", "")) for p in note.readings] if note else []
         readings += [h.reading_id for h in retrieval.passages]
         evidence = self._evidence(retrieval, normalise(retrieval.vector), readings, key_terms, [], retrieval.question)
-        return " ".join(parts), evidence
+        return " ".join(parts), evidence, rest
 
     # ------------------------------------------------------------------------------------------ read next
 
@@ -446,6 +454,13 @@ def _cite_sentence(book: CitationBook, sentence: Sentence) -> int:
         title=str(sentence.meta.get("title", "")),
         ocr=bool(sentence.meta.get("ocr")),
     )
+
+
+def _explained_concept(retrieval: Retrieval) -> str:
+    """The concept a request to explain names, by a form of the field's own if it has one, else by an everyday
+    one ("explain attention as a cache": "attention" is an everyday word, and still the concept asked about)."""
+    named = sorted((m for m in retrieval.matches if m.term.note), key=lambda m: m.everyday)
+    return named[0].term.note if named else ""
 
 
 def _asked_concept(retrieval: Retrieval, answered: str) -> str:
