@@ -6,7 +6,7 @@ Each session asks its questions one after another, passing its earlier answers a
 learner's follow-ups would); the sessions run at once. One asyncio loop drives them all over plain HTTP
 (JSON in, JSON out), so the load generator costs little CPU on the machine it measures. Prints p50/p95/max
 latency, answers per second and errors.
-Target with the offline backend on 2 cores: 50 learners × 3 questions, zero errors, p95 under 3 s.
+Target with the offline backend on 2 cores: 50 learners × 3 questions, zero errors, p95 under 1 s (issue 17).
 """
 
 from __future__ import annotations
