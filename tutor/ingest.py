@@ -18,6 +18,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from tutor.config import Settings
 from tutor.errors import DocumentError
+from tutor.lang.items import apart_from_items
 from tutor.lang.quotable import quotable
 from tutor.lang.script import CJK
 from tutor.lang.sentences import split_sentences
@@ -31,7 +32,7 @@ from tutor.readings import ReadingList
 from tutor.roles import NEVER_QUOTED, classify
 from tutor.store import ManifestEntry, Store, chunk_text, version_of
 
-SPLITTER_VERSION = "15"  # bump when splitting changes, so every document is re-chunked
+SPLITTER_VERSION = "17"  # bump when splitting changes, so every document is re-chunked
 _BATCH = 64
 _MIN_CHUNK_CHARS = 30
 
@@ -205,8 +206,9 @@ def make_chunks(source: Source, loaded: LoadedDocument, doc_hash: str, settings:
         first_line, _, rest = text.partition("\n")
         heading = bool(block.section and rest and first_line.strip() and block.section.endswith(first_line.strip()))
         prose = rest if heading else text  # the heading line opens its block; it is not part of a sentence
-        for j, sentence in enumerate(s for piece in apart_from_rows(prose) for s in split_sentences(piece)):
-            if sentence in seen or not quotable(sentence):
+        pieces = (piece for rows in apart_from_rows(prose) for piece in apart_from_items(rows))
+        for j, (sentence, item) in enumerate((s, item) for piece, item in pieces for s in split_sentences(piece)):
+            if sentence in seen or not quotable(sentence, item):
                 continue  # neighbouring passages overlap: index each sentence once
             seen.add(sentence)
             sentence_meta = {**meta, "kind": "sentence", "source_kind": source.kind}

@@ -22,8 +22,9 @@ _AXIS_RUN = 5
 _TERMINAL = re.compile(r"""[.!?。！？]["”')\]]?$""")
 
 
-def quotable(sentence: str) -> bool:
-    """A whole, readable sentence worth quoting as evidence: no author line, reference entry or residue."""
+def quotable(sentence: str, item: bool = False) -> bool:
+    """A whole, readable sentence worth quoting as evidence: no author line, reference entry or residue. A list
+    item (`item`) may be terse notes without grammar ("512 dims, int8: 512 bytes/passage, recall@10 = 0.981.")."""
     s = sentence.strip()
     if is_table_row(s):
         return len(s) <= 450  # a Markdown table's row with its headers: no grammar, yet the learner's numbers
@@ -43,7 +44,7 @@ def quotable(sentence: str) -> bool:
     letters = sum(ch.isalpha() for ch in outside_math)
     digits = sum(ch.isdigit() for ch in outside_math)
     visible = len(re.sub(r"\s", "", outside_math)) or 1
-    if not CJK.search(s) and len([w for w in re.findall(r"[a-z]+", s.lower()) if w in STOP]) < 2:
+    if not item and not CJK.search(s) and len([w for w in re.findall(r"[a-z]+", s.lower()) if w in STOP]) < 2:
         return False  # figure or table residue ("Tok M Question Paragraph BERT E[CLS].") has no grammar
     # Mostly letters and digits, not symbols; at least 40 % letters. Digits count: a measured result or a worked
     # example ("同理第二、三轮分别约为 0.040 与 0.642。") is what a learner asks about.

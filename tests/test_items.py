@@ -1,0 +1,78 @@
+"""List items as pieces of their own when sentences are indexed: a learner's notes keep decisions and results in
+bullet lists, and a bullet's marker made every item unquotable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tutor.config import Settings
+from tutor.ingest import Source, make_chunks
+from tutor.lang.items import apart_from_items, item_text
+from tutor.lang.quotable import quotable
+from tutor.loaders import load_file
+
+
+@pytest.mark.parametrize(
+    ("line", "text"),
+    [
+        ("- 线上最终采用 w = 0.1。", "线上最终采用 w = 0.1。"),
+        ("* Rank 64 was kept.", "Rank 64 was kept."),
+        ("  + nested item", "nested item"),
+        ("• 第二条", "第二条"),
+        ("1. First we froze the encoder.", "First we froze the encoder."),
+        ("2) then the head", "then the head"),
+        ("3、再校准", "再校准"),
+        ("（4）最后上线", "最后上线"),
+        ("-0.5 is the loss here.", None),
+        ("*args are passed on.", None),
+        ("6.1 感知机模型", None),
+        ("The list:", None),
+    ],
+)
+def test_a_list_items_marker_is_not_its_text(line: str, text: str | None) -> None:
+    assert item_text(line) == text
+
+
+def test_items_stand_apart_and_keep_their_continuation_lines() -> None:
+    text = "Measured on 8 GPUs:\n- 512 dims, int8:\n  recall@10 = 0.981.\n- 256 dims: 0.951.\nBoth were kept."
+    assert apart_from_items(text) == [
+        ("Measured on 8 GPUs:", False),
+        ("512 dims, int8:\nrecall@10 = 0.981.", True),
+        ("256 dims: 0.951.", True),
+        ("Both were kept.", False),
+    ]
+
+
+def test_a_terse_item_may_be_quoted_though_the_same_words_in_prose_may_not() -> None:
+    terse = "512 dims, int8: 512 bytes per passage, recall@10 = 0.981."
+    assert quotable(terse, item=True) and not quotable(terse)
+    assert not quotable("Fig 3 a b c", item=True)  # still no sentence
+
+
+NOTES = """# CTR downsampling (team notes)
+
+## Decision
+
+- 正样本全部保留，负样本按固定比例 w 随机保留。
+- 线上最终采用 w = 0.1，即只保留 10% 的负样本。
+- Training time fell from 6.5 hours to 55 minutes per day.
+
+## Results
+
+The calibrated model kept its AUC.
+- 512 dims, int8: 512 bytes per passage, recall@10 = 0.981.
+"""
+
+
+def test_every_item_of_a_learners_list_is_a_quotable_sentence(tmp_path: Path, settings: Settings) -> None:
+    path = tmp_path / "ctr.md"
+    path.write_text(NOTES, encoding="utf-8")
+    source = Source("user-ctr", "user-ctr", "CTR downsampling", path, "md", "user", "", "en")
+    chunks = make_chunks(source, load_file(path, "md", 0.85), "abc", settings)
+    sentences = {c.text for c in chunks if c.metadata["kind"] == "sentence"}
+    assert "线上最终采用 w = 0.1，即只保留 10% 的负样本。" in sentences
+    assert "Training time fell from 6.5 hours to 55 minutes per day." in sentences
+    assert "512 dims, int8: 512 bytes per passage, recall@10 = 0.981." in sentences
+    assert "The calibrated model kept its AUC." in sentences
