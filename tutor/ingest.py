@@ -206,8 +206,8 @@ def make_chunks(source: Source, loaded: LoadedDocument, doc_hash: str, settings:
         first_line, _, rest = text.partition("\n")
         heading = bool(block.section and rest and first_line.strip() and block.section.endswith(first_line.strip()))
         prose = rest if heading else text  # the heading line opens its block; it is not part of a sentence
-        pieces = (piece for rows in apart_from_rows(prose) for piece in apart_from_items(rows))
-        for j, (sentence, item) in enumerate((s, item) for piece, item in pieces for s in split_sentences(piece)):
+        parts = (part for rows in apart_from_rows(prose) for part in apart_from_items(rows))
+        for j, (sentence, item) in enumerate((s, item) for part, item in parts for s in split_sentences(part)):
             if sentence in seen or not quotable(sentence, item):
                 continue  # neighbouring passages overlap: index each sentence once
             seen.add(sentence)
