@@ -6,12 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from notes_chunks import markdown_sentences
 
 from tutor.config import Settings
-from tutor.ingest import Source, make_chunks
 from tutor.lang.items import apart_from_items, item_text
 from tutor.lang.quotable import quotable
-from tutor.loaders import load_file
 
 
 @pytest.mark.parametrize(
@@ -67,11 +66,7 @@ The calibrated model kept its AUC.
 
 
 def test_every_item_of_a_learners_list_is_a_quotable_sentence(tmp_path: Path, settings: Settings) -> None:
-    path = tmp_path / "ctr.md"
-    path.write_text(NOTES, encoding="utf-8")
-    source = Source("user-ctr", "user-ctr", "CTR downsampling", path, "md", "user", "", "en")
-    chunks = make_chunks(source, load_file(path, "md", 0.85), "abc", settings)
-    sentences = {c.text for c in chunks if c.metadata["kind"] == "sentence"}
+    sentences = markdown_sentences(tmp_path, settings, "ctr", NOTES)
     assert "线上最终采用 w = 0.1，即只保留 10% 的负样本。" in sentences
     assert "Training time fell from 6.5 hours to 55 minutes per day." in sentences
     assert "512 dims, int8: 512 bytes per passage, recall@10 = 0.981." in sentences

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from notes_chunks import markdown_chunks, markdown_sentences
 
 from tutor.config import Settings
-from tutor.ingest import Source, make_chunks
 from tutor.lang.quotable import quotable
 from tutor.lang.tables import apart_from_rows, is_table_row, row_line, tables_as_lines
-from tutor.loaders import load_file
 
 NOTES = """# LoRA runs
 
@@ -73,10 +72,7 @@ def test_only_rendered_rows_are_rows(sentence: str, row: bool) -> None:
 
 
 def test_a_tables_rows_are_quotable_body_sentences(tmp_path: Path, settings: Settings) -> None:
-    path = tmp_path / "lora.md"
-    path.write_text(NOTES, encoding="utf-8")
-    source = Source("user-lora", "user-lora", "LoRA runs", path, "md", "user", "", "en")
-    chunks = make_chunks(source, load_file(path, "md", 0.85), "abc", settings)
+    chunks = markdown_chunks(tmp_path, settings, "lora", NOTES)
     rows = [c for c in chunks if c.metadata["kind"] == "sentence" and "rank: 64" in c.text]
     assert [(c.text, c.metadata["role"]) for c in rows] == [
         ("run: C; adapters on: all linear layers; rank: 64; eval loss: 1.361.", "body")
@@ -104,11 +100,7 @@ Same job, 50 runs per configuration, 6,000 steps each:
 def test_a_row_after_a_line_ending_in_a_colon_is_a_sentence_of_its_own(tmp_path: Path, settings: Settings) -> None:
     """The line that introduces a table ends without a full stop; its sentence must not run on into the first
     row, which would then be no row and never quoted."""
-    path = tmp_path / "allocator.md"
-    path.write_text(INTRODUCED, encoding="utf-8")
-    source = Source("user-alloc", "user-alloc", "Allocator runs", path, "md", "user", "", "en")
-    chunks = make_chunks(source, load_file(path, "md", 0.85), "abc", settings)
-    sentences = {c.text for c in chunks if c.metadata["kind"] == "sentence"}
+    sentences = markdown_sentences(tmp_path, settings, "alloc", INTRODUCED)
     assert "configuration: default allocator; OOM runs: 14 / 50; step time: 1.00×." in sentences
     assert "configuration: expandable segments; OOM runs: 0 / 50; step time: 1.02×." in sentences
     assert "配置：默认；失败次数：14。" in sentences
