@@ -24,14 +24,15 @@ _TERMINAL = re.compile(r"""[.!?。！？]["”')\]]?$""")
 
 def quotable(sentence: str, item: bool = False) -> bool:
     """A whole, readable sentence worth quoting as evidence: no author line, reference entry or residue. A list
-    item (`item`) may be terse notes without grammar ("512 dims, int8: 512 bytes/passage, recall@10 = 0.981.")."""
+    item (`item`) may be terse notes, without grammar, a capital or a full stop ("512 dims, int8: recall 0.981")."""
     s = sentence.strip()
     if is_table_row(s):
         return len(s) <= 450  # a Markdown table's row with its headers: no grammar, yet the learner's numbers
     if not (words_in(s) >= 5 and len(s) <= 450):
         return False
-    if not (s[0].isupper() or s[0].isdigit() or CJK.match(s[0]) or s[0] in '“"($') or not _TERMINAL.search(s):
-        return False  # cut at a chunk or page edge
+    whole = item or ((s[0].isupper() or s[0].isdigit() or CJK.match(s[0]) or s[0] in '“"($') and _TERMINAL.search(s))
+    if not whole:
+        return False  # cut at a chunk or page edge (a list item is whole: "p95 fell to 0.6 s" needs no capital)
     if _EMAIL_OR_URL.search(s) or _REFERENCE_LIKE.search(s) or _FRAGMENT_START.match(s):
         return False
     if _CODE.search(s) or len(_ALGORITHM_STEP.findall(s)) > 2:
