@@ -6,11 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from notes_chunks import markdown_sentences
+from notes_chunks import markdown_chunks, markdown_sentences
 
 from tutor.config import Settings
 from tutor.lang.items import apart_from_items, item_text
 from tutor.lang.quotable import quotable
+from tutor.retrieve import Sentence
+from tutor.select.quotes import candidates
 
 
 @pytest.mark.parametrize(
@@ -84,3 +86,12 @@ def test_every_item_of_a_learners_list_is_a_quotable_sentence(tmp_path: Path, se
     assert "p95 time to first token fell from 1.8 s to 0.6 s at 40 requests per second" in sentences
     assert "512 dims, int8: 512 bytes per passage, recall@10 = 0.981." in sentences
     assert "The calibrated model kept its AUC." in sentences
+
+
+def test_an_indexed_item_stays_quotable_when_quotes_are_picked(tmp_path: Path, settings: Settings) -> None:
+    """The quote picker checks each retrieved sentence again; an item must pass there as it did when indexed."""
+    chunks = markdown_chunks(tmp_path, settings, "ctr", NOTES)
+    items = [c for c in chunks if c.metadata["kind"] == "sentence" and c.metadata["item"]]
+    found = [Sentence(c.text, c.metadata, 1.0) for c in items]
+    assert [s.text for s in candidates(found)] == [c.text for c in items]
+    assert "p95 time to first token fell from 1.8 s to 0.6 s at 40 requests per second" in [s.text for s in found]

@@ -282,7 +282,7 @@ class CardMaker:
         support_terms, support_words = glossary.field_terms(supports), set(content_words(supports))
         scored = []
         for s in found:
-            if not quotable(s.text):
+            if not quotable(s.text, bool(s.meta.get("item"))):
                 continue  # an index built before a quoting rule changed
             if supports and not (
                 glossary.field_terms(s.text) & support_terms or len(set(content_words(s.text)) & support_words) >= 2

@@ -32,7 +32,7 @@ from tutor.readings import ReadingList
 from tutor.roles import NEVER_QUOTED, classify
 from tutor.store import ManifestEntry, Store, chunk_text, version_of
 
-SPLITTER_VERSION = "18"  # bump when splitting changes, so every document is re-chunked
+SPLITTER_VERSION = "19"  # bump when splitting changes, so every document is re-chunked
 _BATCH = 64
 _MIN_CHUNK_CHARS = 30
 
@@ -211,7 +211,7 @@ def make_chunks(source: Source, loaded: LoadedDocument, doc_hash: str, settings:
             if sentence in seen or not quotable(sentence, item):
                 continue  # neighbouring passages overlap: index each sentence once
             seen.add(sentence)
-            sentence_meta = {**meta, "kind": "sentence", "source_kind": source.kind}
+            sentence_meta = {**meta, "kind": "sentence", "source_kind": source.kind, "item": item}
             sentences.append(Chunk(f"{source.doc_id}@{doc_hash}#{i:05d}.{j:03d}", sentence, sentence_meta))
     return chunks + sentences
 

@@ -68,7 +68,9 @@ def quote_rows(question: str, sentences: Sequence[Sentence]) -> np.ndarray:
 def candidates(sentences: Sequence[Sentence]) -> list[Sentence]:
     """The sentences that may be quoted at all: whole sentences, not headings or fragments, and not questions (a
     document's "What dropout rate should I use?" sounds like the learner's question and answers nothing)."""
-    return [s for s in sentences if quotable(s.text) and not s.text.rstrip().endswith(("?", "？"))]
+    return [
+        s for s in sentences if quotable(s.text, bool(s.meta.get("item"))) and not s.text.rstrip().endswith(("?", "？"))
+    ]
 
 
 def pick(question: str, sentences: Sequence[Sentence], model: Linear | None, k: int = QUOTED) -> list[Sentence]:
