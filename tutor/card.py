@@ -20,7 +20,6 @@ from tutor.catalog import CatalogHit
 from tutor.citations import Citation, CitationBook, ReadNext
 from tutor.config import Settings
 from tutor.facets import OVERVIEW, FacetIndex
-from tutor.lang.quotable import quotable
 from tutor.lang.sentences import split_sentences
 from tutor.lang.tokens import content_words, tokenize
 from tutor.lang.verdict import without_verdict
@@ -282,7 +281,7 @@ class CardMaker:
         support_terms, support_words = glossary.field_terms(supports), set(content_words(supports))
         scored = []
         for s in found:
-            if not quotable(s.text, bool(s.meta.get("item"))):
+            if not s.quotable:
                 continue  # an index built before a quoting rule changed
             if supports and not (
                 glossary.field_terms(s.text) & support_terms or len(set(content_words(s.text)) & support_words) >= 2

@@ -23,6 +23,7 @@ from tutor.config import Settings
 from tutor.conversation import Turn, asked_words
 from tutor.facets import FacetIndex, PairSignals
 from tutor.glossary import Glossary, Match
+from tutor.lang.quotable import quotable
 from tutor.lang.script import CJK, CJK_RUN, detect_language
 from tutor.lang.tokens import content_words, tokenize
 from tutor.lexical import Bm25
@@ -87,6 +88,11 @@ class Sentence:
     @property
     def page(self) -> int | None:
         return int(self.meta.get("page") or 0) or None
+
+    @property
+    def quotable(self) -> bool:
+        """Still quotable by today's rules (an index may predate one), as a list item if it was indexed as one."""
+        return quotable(self.text, bool(self.meta.get("item")))
 
 
 class Vocabulary:

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from tutor.lang.numbers import numbers_in, same_number
-from tutor.lang.quotable import quotable
 from tutor.lang.tokens import tokenize
 from tutor.retrieve import Sentence
 from tutor.select.model import Linear
@@ -68,9 +67,7 @@ def quote_rows(question: str, sentences: Sequence[Sentence]) -> np.ndarray:
 def candidates(sentences: Sequence[Sentence]) -> list[Sentence]:
     """The sentences that may be quoted at all: whole sentences, not headings or fragments, and not questions (a
     document's "What dropout rate should I use?" sounds like the learner's question and answers nothing)."""
-    return [
-        s for s in sentences if quotable(s.text, bool(s.meta.get("item"))) and not s.text.rstrip().endswith(("?", "？"))
-    ]
+    return [s for s in sentences if s.quotable and not s.text.rstrip().endswith(("?", "？"))]
 
 
 def pick(question: str, sentences: Sequence[Sentence], model: Linear | None, k: int = QUOTED) -> list[Sentence]:
