@@ -336,6 +336,15 @@ def test_a_documents_answer_quotes_the_stretch_that_holds_it(tutor: Tutor) -> No
     assert quoted and "Smaller networks" in quoted[0].split("”")[0], direct  # the next sentence, in the same quote
 
 
+def test_a_documents_answer_is_the_document_alone(tutor: Tutor) -> None:
+    decision = tutor.selector.select("According to my notes, what rate worked for the input layers?")
+    assert decision.candidate is not None and decision.candidate.user_doc, decision.as_json()
+    card = tutor.cards.make(decision, "beginner", "en")
+    assert card.background is None, "a note of the bank is not the background of the learner's document"
+    assert card.evidence == [], "no second quote block: the document's sentences are already the answer"
+    assert {c.reading_id for c in card.citations} == {decision.candidate.hit.reading_id}, card.citations
+
+
 def test_a_number_in_a_table_of_the_learners_notes_is_quoted(tutor: Tutor) -> None:
     direct = tutor.ask("What test error did the CNN reach with dropout in our runs?").direct
     assert "0.62 %" in direct and "test error with dropout" in direct, direct

@@ -195,7 +195,9 @@ class CardMaker:
                 topic = _explained_concept(retrieval) or topic
             direct, evidence, rest_of_note = self._closest_answer(decision, topic, book, level, lang, key_terms)
 
-        note = self.notes.get(topic, lang) if topic else None
+        # A learner's document that answers is the answer: no note of the bank's is its background.
+        own_document = candidate is not None and candidate.user_doc
+        note = self.notes.get(topic, lang) if topic and not own_document else None
         background = None
         told = decision.kind == "closest" or (pair is not None and pair.id == OVERVIEW)  # the note's opening
         section = rest_of_note if told else (note.sections.get(level) if note else "")
@@ -203,7 +205,10 @@ class CardMaker:
             n = book.cite(note.id, words[level], title=note.title)
             background = Background(note.id, note.title, level, section, n)
 
-        if not evidence and pair is None and decision.kind == "answer" and decision.reading is None:
+        # A number or a term's definition is backed by the readings' sentences; a quoted document is its own evidence.
+        quoted_document = candidate is not None and candidate.hit is not None
+        unbacked = pair is None and decision.reading is None and not quoted_document
+        if not evidence and decision.kind == "answer" and unbacked:
             target = normalise(retrieval.vector)
             readings = [h.reading_id for h in retrieval.passages]
             evidence = self._evidence(retrieval, target, readings, key_terms, [], retrieval.question)
