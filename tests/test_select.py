@@ -273,6 +273,18 @@ def test_a_document_is_quoted_where_it_holds_the_answer() -> None:
     assert pick(question, [near, holds, heading], fitted, k=1) == [holds]
 
 
+def test_a_cost_question_is_quoted_where_the_document_states_a_cost() -> None:
+    question = "这次数据清洗一共花了多少钱？"
+    opening = Sentence("这份笔记记录我们清洗对话数据的流程和花费。", {"chunk": 0}, 0.50)
+    process = Sentence("每条对话先过规则过滤，再由两人抽检。", {"chunk": 2}, 0.40)
+    cost = Sentence("抽检 20,000 条约 1.1 万元，加上过滤的算力，共约 1.6 万元。", {"chunk": 5}, 0.30)
+    rows = quote_rows(question, [opening, process, cost])
+    kind, first = QUOTE_FEATURES.index("states_asked_kind"), QUOTE_FEATURES.index("opening")
+    assert list(rows[:, kind]) == [0.0, 0.0, 1.0] and list(rows[:, first]) == [1.0, 0.0, 0.0]
+    fitted = load_models(CANDIDATE_FEATURES, QUESTION_FEATURES, quote_features=QUOTE_FEATURES).quotes
+    assert pick(question, [opening, process, cost], fitted, k=1) == [cost]  # not the closest, the opening
+
+
 def test_the_concept_nearest_an_unanswered_question_holds_most_of_the_rankers_probability() -> None:
     pairs = [Candidate("pair", "note-a:x", "note-a"), Candidate("pair", "note-b:y", "note-b")]
     pairs.append(Candidate("overview", "note-b:overview", "note-b"))

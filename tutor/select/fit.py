@@ -153,9 +153,12 @@ def extract(out: Path = FEATURES) -> Tables:
             found = tutor.retriever.sentences(retrieval.vector, POOL, [ref.removeprefix("doc:")], retrieval.roles())
             pool = candidates(found)
             rows["sent_x"].extend(quote_rows(item.question, pool))
+            # A fact the question itself states ("the 0.75 threshold") tells nothing about a sentence repeating it.
+            asked = item.question.lower()
+            facts = [[a.lower() for a in group if a.lower() not in asked] for group in item.facts]
             for sentence in pool:
                 text = sentence.text.lower()
-                rows["sent_y"].append(int(any(any(a.lower() in text for a in group) for group in item.facts)))
+                rows["sent_y"].append(int(any(any(a in text for a in group) for group in facts)))
                 rows["sent_q"].append(n)
         if (n + 1) % 100 == 0:
             print(f"{n + 1}/{len(items)} questions", file=sys.stderr)

@@ -16,6 +16,7 @@ import numpy as np
 
 from tutor.lang.numbers import numbers_in, same_number
 from tutor.lang.tokens import tokenize
+from tutor.lang.units import asked_kinds, states_kind
 from tutor.retrieve import Sentence
 from tutor.select.model import Linear
 
@@ -27,6 +28,8 @@ QUOTE_FEATURES = (
     "heading_words",
     "numbers_shared",
     "length",
+    "states_asked_kind",
+    "opening",
 )
 POOL = 40  # the document's sentences nearest the question that are scored
 QUOTED = 3  # sentences picked; each is quoted with its neighbours (BEFORE, AFTER) in its section
@@ -39,8 +42,11 @@ def quote_rows(question: str, sentences: Sequence[Sentence]) -> np.ndarray:
     """QUOTE_FEATURES of each sentence for one question (a row per sentence).
 
     Some are relative to the pool: how far below the closest sentence it is, and the shared words weighted by
-    how few of the pool's sentences use them (a word every sentence of the document repeats tells nothing)."""
+    how few of the pool's sentences use them (a word every sentence of the document repeats tells nothing). Two
+    say where an answer is unlikely or likely: the document's opening passage (what the notes are about, seldom a
+    result), and a sentence stating the kind of quantity asked (a cost, a duration, a size, a share)."""
     asked = set(tokenize(question))
+    kinds = asked_kinds(question)
     numbers = numbers_in(question)
     words = [set(tokenize(s.text)) for s in sentences]
     used = Counter(w for ws in words for w in ws & asked)
@@ -59,6 +65,8 @@ def quote_rows(question: str, sentences: Sequence[Sentence]) -> np.ndarray:
                 len(asked & heading) / len(asked) if asked else 0.0,
                 sum(any(same_number(a, b) for b in found) for a in numbers) / len(numbers) if numbers else 0.0,
                 min(len(sentence.text), _LONG) / _LONG,
+                float(bool(kinds) and states_kind(sentence.text, kinds)),
+                float(sentence.meta.get("chunk") == 0),
             ]
         )
     return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(QUOTE_FEATURES))
