@@ -28,6 +28,9 @@ from tutor.lang.tokens import content_words, tokenize
         ("KV cache", "en"),
         ("㐀㐁 in the attention paper", "en"),  # Extension A characters are CJK, and too few to frame it
         ("反向传播", "zh"),
+        ("高数题：计算 ∫ x e^x dx", "zh"),  # single letters are variables, not English words
+        ("设 n 为样本数，k 取多少合适", "zh"),
+        ("Is x in softmax(x) a vector?", "en"),
     ],
 )
 def test_detect_language(text: str, lang: str) -> None:

@@ -30,4 +30,6 @@ def detect_language(text: str) -> str:
     cjk = sum(len(run) for run in runs if len(run) >= 2)
     if not cjk:
         return "en"
-    return "zh" if cjk >= 2 * len(LATIN_WORD.findall(text)) else "en"
+    # a single letter is a variable ("求 ∫ x e^x dx", "设 n 为样本数"), not an English word
+    words = [w for w in LATIN_WORD.findall(text) if len(w) > 1]
+    return "zh" if cjk >= 2 * len(words) else "en"
