@@ -336,6 +336,20 @@ def test_a_documents_answer_quotes_the_stretch_that_holds_it(tutor: Tutor) -> No
     assert quoted and "Smaller networks" in quoted[0].split("”")[0], direct  # the next sentence, in the same quote
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "我是做存储的，能不能用存储系统的概念给我解释一下 PagedAttention？",  # was given the bias-variance analogy
+        "I work on storage systems. Can you explain PagedAttention with an analogy from my field?",
+    ],
+)
+def test_an_analogy_request_gets_the_analogy_of_what_it_names(tutor: Tutor, question: str) -> None:
+    decision = tutor.selector.select(question)
+    paged = "note-batching-paged-memory"
+    assert decision.candidate is not None and decision.candidate.note == paged, decision.as_json()
+    assert decision.also is None or decision.also.note == paged, decision.as_json()
+
+
 def test_a_documents_answer_is_the_document_alone(tutor: Tutor) -> None:
     decision = tutor.selector.select("According to my notes, what rate worked for the input layers?")
     assert decision.candidate is not None and decision.candidate.user_doc, decision.as_json()

@@ -237,6 +237,22 @@ class Featurizer:
                 out[i] = c.kind == "overview" or self._pair_aspects[c.row] == "definition"
         return out
 
+    def others_analogies(self, table: Table) -> np.ndarray:
+        """Which candidates are an analogy or a systems comparison about something else, for an analogy request
+        that names what it wants explained: the pair's phrasings share none of the field terms the request names
+        ("explain PagedAttention with a storage analogy" is not answered by the bias-variance analogy, however
+        alike the two requests read). All False for any other question."""
+        q = table.question
+        out = np.zeros(len(table.candidates), dtype=bool)
+        if aspect_of(q.core) != "explain" or not q.strong_terms:
+            return out  # a persona alone ("I'm an FPGA engineer, what will feel familiar?") asks for no analogy
+        phrasing_terms = self.facets.term_sets[0]
+        for i, c in enumerate(table.candidates):
+            if c.pair is not None and c.kind == "pair":
+                analogy = self._pair_aspects[c.row] == "explain" or c.pair.kind == "systems"
+                out[i] = analogy and not (phrasing_terms[c.row] & q.strong_terms)
+        return out
+
     def _title_vector(self, title: str) -> np.ndarray:
         """A document title's embedding, kept for the life of the process (titles are few; questions are many)."""
         found = self._title_vectors.get(title)

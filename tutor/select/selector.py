@@ -161,20 +161,25 @@ class Selector:
         return table
 
     def _best(self, table: Table) -> int | None:
-        """The best candidate: the most probable, or for "What is X?" the most probable that defines X."""
+        """The best candidate: the most probable, or for "What is X?" the most probable that defines X; never
+        another concept's analogy for an analogy request that names its concept."""
         if not len(table.probabilities):
             return None
         defining = self.featurizer.defines_subject(table)
         scores = np.where(defining, table.probabilities, -np.inf) if defining.any() else table.probabilities
-        return int(np.argmax(scores))
+        scores = np.where(self.featurizer.others_analogies(table), -np.inf, scores)
+        return int(np.argmax(scores)) if np.isfinite(scores).any() else None
 
-    @staticmethod
-    def _runner_up(table: Table, at: int) -> int | None:
-        """The next most probable candidate when it is another Q&A pair the ranker nearly ties with the best."""
+    def _runner_up(self, table: Table, at: int) -> int | None:
+        """The next most probable candidate when it is another Q&A pair the ranker nearly ties with the best (not
+        another concept's analogy, as for the best)."""
         p = table.probabilities
         if len(p) < 2:
             return None
-        i = int(np.argmax(np.where(np.arange(len(p)) == at, -np.inf, p)))
+        barred = (np.arange(len(p)) == at) | self.featurizer.others_analogies(table)
+        if barred.all():
+            return None
+        i = int(np.argmax(np.where(barred, -np.inf, p)))
         c = table.candidates[i]
         return i if c.kind == "pair" and c.pair is not None and p[i] >= ALSO_AT * p[at] else None
 
