@@ -32,6 +32,7 @@ from tutor.numbers import (
 )
 from tutor.numbers import sources as src
 from tutor.numbers.cli import numbers
+from tutor.numbers.parse import parse
 from tutor.readings import load_reading_list
 
 V = 50257  # GPT-2's vocabulary (§2.3), also GPT-3's
@@ -649,3 +650,16 @@ def test_a_chinese_context_length_is_read_however_it_is_written(question: str, t
     answer = answer_quantity(question, "zh", "beginner")
     assert answer is not None and answer.function == "kv_cache_bytes", answer and answer.text
     assert f"{tokens:,} 个 token" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "sizes"),
+    [
+        ("某 32B 模型（64 层、8 个 KV 头）每个 token 的 KV cache 多大？我按 head_dim = 5120/64 = 80 算的", (64, 8, 80)),
+        ("per-token KV cache with 32 layers, 4 kv heads and head_dim = 4096 / 32 = 128?", (32, 4, 128)),
+        ("KV cache per token for 32 layers, 8 kv heads, head_dim 128 in fp16?", (32, 8, 128)),
+    ],
+)
+def test_a_size_given_with_its_working_is_the_result(question: str, sizes: tuple[int, int, int]) -> None:
+    found = parse(question)
+    assert (found.layers, found.kv_heads, found.head_dim) == sizes

@@ -201,6 +201,10 @@ class Found:
 _ZH_DIGITS = set("零一二两三四五六七八九十百千万亿")
 
 
+# A learner's own working: "5120/64 = 80", "2 x 64 = 128". The size it states is the result, not the first operand.
+_WORKING = re.compile(r"\d[\d,.]*(?:\s*[/x*]\s*\d[\d,.]*)+\s*=\s*(?P<result>\d[\d,.]*)")
+
+
 def normalise(question: str) -> str:
     """Full-width digits and punctuation to ASCII (NFKC), lower case, dashes tidied, and Chinese numerals as digits
     ("两千个 token" → "2000个 token", read by tutor.lang's number rules)."""
@@ -348,6 +352,7 @@ def parse(question: str) -> Found:
         rest = rest[: other.start()] + " " + rest[other.end() :]
 
     rest = _device_numbers(found, rest)
+    rest = _WORKING.sub(lambda m: m.group("result"), rest)  # "head_dim = 5120/64 = 80" states 80
     found.precision = _precision(rest)
     rest = re.sub(r"fp32|fp16|bf16|int8|int4|float32|float16|bfloat16", " ", rest)
 
