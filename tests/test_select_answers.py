@@ -18,6 +18,7 @@ from webapp import Server
 
 from tutor.answer import Answer, Tutor
 from tutor.config import Settings
+from tutor.conversation import Turn
 from tutor.ingest import ingest
 from tutor.lang.verdict import verdict_opening
 from tutor.library import add_file
@@ -350,6 +351,21 @@ def test_an_analogy_request_gets_the_analogy_of_what_it_names(tutor: Tutor, ques
     assert decision.also is None or decision.also.note == paged, decision.as_json()
 
 
+@pytest.mark.parametrize(
+    ("question", "refers"),
+    [
+        ("How do I choose the number of folds then?", True),  # names nothing of the field: it is about the answer
+        ("那一般取多少合适？", True),
+        ("What is the difference between BERT and GPT?", False),  # names concepts of its own
+        ("And how does it work?", True),  # a pronoun
+    ],
+)
+def test_a_follow_up_that_names_nothing_of_the_field_refers_back(tutor: Tutor, question: str, refers: bool) -> None:
+    previous = Turn("What is cross-validation?", "note-model-evaluation")
+    assert tutor.selector.featurizer.question(question, "en", [previous]).refers_back is refers
+    assert tutor.selector.featurizer.question(question, "en", []).refers_back is False  # no conversation
+
+
 def test_a_documents_answer_is_the_document_alone(tutor: Tutor) -> None:
     decision = tutor.selector.select("According to my notes, what rate worked for the input layers?")
     assert decision.candidate is not None and decision.candidate.user_doc, decision.as_json()
@@ -391,7 +407,10 @@ def api_ask(server: Server, question: str, history: list[object] | None = None) 
 
 def test_the_json_api_gives_the_same_decisions(served: Server) -> None:
     attention = api_ask(served, "What is attention?")
-    assert "flash" not in str(attention["decision"]) and attention["covered"]
+    decision = attention["decision"]
+    assert isinstance(decision, dict) and attention["covered"]
+    served_refs = f"{decision['chosen']} {decision['also']}"  # the ranked list below them is not shown
+    assert "flash" not in served_refs and "flash" not in str(attention["answer"]).lower(), attention["answer"]
     follow = api_ask(served, "它大概占多少显存？", [api_ask(served, "KV cache 为什么能加速推理？")])
     assert follow["topic"] == "note-kv-cache" and not str(follow["direct"]).startswith("不是")
     own = api_ask(served, "What dropout rate should I use for hidden layers?")

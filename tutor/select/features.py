@@ -303,7 +303,8 @@ class Featurizer:
             numbers=numbers_in(core),
             tokens=set(tokenize(core)),
             previous=previous,
-            refers_back=refers_back(text) if previous else False,
+            # a follow-up naming nothing of the field ("How do I pick k?") can only be about what came before
+            refers_back=(refers_back(text) or not (strong or weak)) if previous else False,
             pronoun=points_back(text) if previous else False,
             ellipsis=is_ellipsis(text) if previous else False,
             names_document=refers_to_document(core),
