@@ -303,7 +303,7 @@ class Featurizer:
             numbers=numbers_in(core),
             tokens=set(tokenize(core)),
             previous=previous,
-            # a follow-up naming nothing of the field ("How do I pick k?") can only be about what came before
+            # a follow-up naming nothing of the field ("which one should I pick, then?") is about what came before
             refers_back=(refers_back(text) or not (strong or weak)) if previous else False,
             pronoun=points_back(text) if previous else False,
             ellipsis=is_ellipsis(text) if previous else False,

@@ -120,7 +120,8 @@ class Selector:
             return Decision("answer", retrieval, numbers=quantity, concept=_numbers_concept(quantity))
         reading = self._reading_question(retrieval)
         table = self.score(question, retrieval, history)
-        at = self._best(table)
+        barred = self.featurizer.others_analogies(table)  # never served, as the answer or the runner-up
+        at = self._best(table, barred)
         best = table.candidates[at] if at is not None else None
         concept = concept_of(table, best)
         if reading is not None:
@@ -145,7 +146,7 @@ class Selector:
         if best is not None and best.pair is not None:
             verdict = self.models.verdict_similarity
             decision.keep_verdict = keeps_verdict(table.question.aspect, table.matrix[at], verdict)
-            runner_up = self._runner_up(table, at) if kind == "answer" and at is not None else None
+            runner_up = self._runner_up(table, at, barred) if kind == "answer" and at is not None else None
             if runner_up is not None:
                 decision.also = table.candidates[runner_up]
                 decision.also_keeps_verdict = keeps_verdict(table.question.aspect, table.matrix[runner_up], verdict)
@@ -160,26 +161,27 @@ class Selector:
             table.probabilities = self.models.ranker.probability(table.matrix)
         return table
 
-    def _best(self, table: Table) -> int | None:
-        """The best candidate: the most probable, or for "What is X?" the most probable that defines X; never
-        another concept's analogy for an analogy request that names its concept."""
+    def _best(self, table: Table, barred: np.ndarray) -> int | None:
+        """The best candidate: the most probable, or for "What is X?" the most probable that defines X; never a
+        `barred` one (another concept's analogy for an analogy request that names its concept)."""
         if not len(table.probabilities):
             return None
         defining = self.featurizer.defines_subject(table)
         scores = np.where(defining, table.probabilities, -np.inf) if defining.any() else table.probabilities
-        scores = np.where(self.featurizer.others_analogies(table), -np.inf, scores)
+        scores = np.where(barred, -np.inf, scores)
         return int(np.argmax(scores)) if np.isfinite(scores).any() else None
 
-    def _runner_up(self, table: Table, at: int) -> int | None:
-        """The next most probable candidate when it is another Q&A pair the ranker nearly ties with the best (not
-        another concept's analogy, as for the best)."""
+    @staticmethod
+    def _runner_up(table: Table, at: int, barred: np.ndarray) -> int | None:
+        """The next most probable candidate, not `barred`, when it is another Q&A pair the ranker nearly ties with
+        the best."""
         p = table.probabilities
         if len(p) < 2:
             return None
-        barred = (np.arange(len(p)) == at) | self.featurizer.others_analogies(table)
-        if barred.all():
+        others = barred | (np.arange(len(p)) == at)
+        if others.all():
             return None
-        i = int(np.argmax(np.where(barred, -np.inf, p)))
+        i = int(np.argmax(np.where(others, -np.inf, p)))
         c = table.candidates[i]
         return i if c.kind == "pair" and c.pair is not None and p[i] >= ALSO_AT * p[at] else None
 
