@@ -366,6 +366,16 @@ def test_a_follow_up_that_names_nothing_of_the_field_refers_back(tutor: Tutor, q
     assert tutor.selector.featurizer.question(question, "en", []).refers_back is False  # no conversation
 
 
+@pytest.mark.parametrize("question", ["What is a decision tree?", "什么是决策树？"])
+def test_a_definition_is_not_followed_by_a_second_definition_of_the_same_thing(tutor: Tutor, question: str) -> None:
+    decision = tutor.selector.select(question)
+    assert decision.table is not None and decision.candidate is not None, decision.as_json()
+    defining = tutor.selector.featurizer.defines_subject(decision.table)
+    refs = {c.ref for c, d in zip(decision.table.candidates, defining, strict=True) if d}
+    assert decision.candidate.ref in refs, decision.as_json()
+    assert decision.also is None or decision.also.ref not in refs, decision.as_json()  # "If you meant" the same
+
+
 def test_a_documents_answer_is_the_document_alone(tutor: Tutor) -> None:
     decision = tutor.selector.select("According to my notes, what rate worked for the input layers?")
     assert decision.candidate is not None and decision.candidate.user_doc, decision.as_json()

@@ -121,7 +121,8 @@ class Selector:
         reading = self._reading_question(retrieval)
         table = self.score(question, retrieval, history)
         barred = self.featurizer.others_analogies(table)  # never served, as the answer or the runner-up
-        at = self._best(table, barred)
+        defining = self.featurizer.defines_subject(table)
+        at = self._best(table, defining, barred)
         best = table.candidates[at] if at is not None else None
         concept = concept_of(table, best)
         if reading is not None:
@@ -146,7 +147,9 @@ class Selector:
         if best is not None and best.pair is not None:
             verdict = self.models.verdict_similarity
             decision.keep_verdict = keeps_verdict(table.question.aspect, table.matrix[at], verdict)
-            runner_up = self._runner_up(table, at, barred) if kind == "answer" and at is not None else None
+            # a second definition of the subject a "What is X?" answer defines would answer the same question again
+            twice = defining if at is not None and defining[at] else np.zeros_like(defining)
+            runner_up = self._runner_up(table, at, barred | twice) if kind == "answer" and at is not None else None
             if runner_up is not None:
                 decision.also = table.candidates[runner_up]
                 decision.also_keeps_verdict = keeps_verdict(table.question.aspect, table.matrix[runner_up], verdict)
@@ -161,12 +164,11 @@ class Selector:
             table.probabilities = self.models.ranker.probability(table.matrix)
         return table
 
-    def _best(self, table: Table, barred: np.ndarray) -> int | None:
+    def _best(self, table: Table, defining: np.ndarray, barred: np.ndarray) -> int | None:
         """The best candidate: the most probable, or for "What is X?" the most probable that defines X; never a
         `barred` one (another concept's analogy for an analogy request that names its concept)."""
         if not len(table.probabilities):
             return None
-        defining = self.featurizer.defines_subject(table)
         scores = np.where(defining, table.probabilities, -np.inf) if defining.any() else table.probabilities
         scores = np.where(barred, -np.inf, scores)
         return int(np.argmax(scores)) if np.isfinite(scores).any() else None
