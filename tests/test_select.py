@@ -212,6 +212,20 @@ def test_an_english_plural_names_the_glossary_term(text: str, key: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("how are Q and K compared before the softmax?", {"query", "key"}),
+        ("Q、K、V 分别是什么？", {"query", "key", "value"}),
+        ("what k should I use?", set()),  # a count: k-fold, top-k, k negative samples
+        ("top-k sampling or greedy decoding?", set()),
+    ],
+)
+def test_a_one_letter_form_names_its_term_only_as_written(text: str, named: set[str]) -> None:
+    found = {m.term.key for m in load_glossary(REPO / "corpus").matches_in(text)}
+    assert found & {"query", "key", "value"} == named
+
+
+@pytest.mark.parametrize(
     ("question", "subject"),
     [
         ("How does cross-attention work?", "cross-attention"),
@@ -302,3 +316,14 @@ def test_the_concept_nearest_an_unanswered_question_holds_most_of_the_rankers_pr
     assert concept_of(table, None) == "note-c"
     question.named_notes = frozenset()
     assert concept_of(table, document) == ""
+
+
+def test_only_the_learners_own_file_is_called_their_document() -> None:
+    """A passage of a reading can answer as a document does; it is quoted under its own title (a BERT question was
+    told "你的文档《BERT: …》中写道")."""
+    from tutor.card import document_lead
+
+    assert document_lead("user-rm-notes-0123abcd", "RM notes", "en") == "Your document “RM notes” says:"
+    assert document_lead("devlin2018-bert", "BERT", "en") == "“BERT” says:"
+    assert document_lead("devlin2018-bert", "BERT", "zh") == "《BERT》中写道："
+    assert document_lead("user-rm-notes-0123abcd", "奖励模型笔记", "zh") == "你的文档《奖励模型笔记》中写道："

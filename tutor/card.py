@@ -23,6 +23,7 @@ from tutor.facets import OVERVIEW, FacetIndex
 from tutor.lang.sentences import split_sentences
 from tutor.lang.tokens import content_words, tokenize
 from tutor.lang.verdict import without_verdict
+from tutor.library import is_own_document
 from tutor.notes import NoteFile, Notes
 from tutor.qa import QA, Pointer
 from tutor.readings import ReadingList
@@ -47,6 +48,7 @@ WORDS = {
         "ask_about": "What does {section} of “{title}” explain?",
         "glossary": "glossary",
         "from_document": "Your document “{title}” says:",
+        "from_reading": "“{title}” says:",
         "closest": "The readings cover {title}, but they do not answer this exact point. What they do say:",
         "closest_untitled": "The readings do not answer this exact point. The closest they come:",
         "also": "If you meant “{question}”",
@@ -64,11 +66,20 @@ WORDS = {
         "ask_about": "《{title}》中“{section}”一节讲了什么？",
         "glossary": "术语表",
         "from_document": "你的文档《{title}》中写道：",
+        "from_reading": "《{title}》中写道：",
         "closest": "阅读材料讲到了{title}，但没有直接回答这个具体问题。它们讲的是：",
         "closest_untitled": "阅读材料没有直接回答这个具体问题。最接近的内容是：",
         "also": "如果你问的是“{question}”",
     },
 }
+
+
+def document_lead(doc_id: str, title: str, lang: str) -> str:
+    """What introduces a document's quotes: a passage of a reading can answer too, and only the learner's own file
+    is "your document"."""
+    return WORDS[lang]["from_document" if is_own_document(doc_id) else "from_reading"].format(title=title)
+
+
 EVIDENCE_MIN = 0.35  # cosine between a quoted sentence and what it supports, below which it is not quoted
 EVIDENCE_RELATIVE = 0.85  # and a second quote must be nearly as close as the first
 
@@ -347,7 +358,7 @@ class CardMaker:
             shown.update(s.id or s.text for s in window)
         pieces = [f"“{' '.join(s.text for s in window)}” [{_cite_sentence(book, best)}]" for best, window in stretches]
         title = str(chosen[0].meta.get("title") or doc_id)
-        lead = WORDS[lang]["from_document"].format(title=title)
+        lead = document_lead(doc_id, title, lang)
         return f"{lead} {' '.join(pieces)}"
 
     def _closest_answer(

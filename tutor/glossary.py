@@ -104,8 +104,16 @@ class Glossary(BaseModel):
                 note(term, form)
         pattern, lookup = self._latin_forms
         for match in pattern.finditer(text):
-            note(lookup[match.group(1).lower()], match.group(1))
+            form = match.group(1)
+            if len(form) == 1 and form not in self._letter_forms:
+                continue  # "K" is attention's key matrix; "k" is any count: k-fold, top-k, k negatives
+            note(lookup[form.lower()], form)
         return list(found.values())
+
+    @cached_property
+    def _letter_forms(self) -> frozenset[str]:
+        """One-letter forms (Q, K, V), which name their term only written as the glossary writes them."""
+        return frozenset(f for t in self.terms for f in [t.en, *t.variants, *t.zh] if len(f) == 1)
 
     @cached_property
     def _field_terms_seen(self) -> dict[str, frozenset[str]]:
