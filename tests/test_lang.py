@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tutor.lang.direction import direction_spans, swapped_opposite
-from tutor.lang.docref import refers_to_document
+from tutor.lang.docref import named_document, refers_to_document
 from tutor.lang.negation import negated, negation_flipped, negation_spans
 from tutor.lang.numbers import numbers_in
 from tutor.lang.quotable import quotable
@@ -287,3 +287,21 @@ def test_quotable(sentence: str, ok: bool) -> None:
 )
 def test_a_question_that_names_a_document(question: str, names: bool) -> None:
     assert refers_to_document(question) == names
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("According to the reward model notes, what loss is used?", "reward model notes"),
+        ("Per the team's A/B notes, what sample size is needed?", "A/B notes"),
+        ("奖励模型训练笔记里，学习率是多少？", "奖励模型训练笔记"),
+        ("那份约束解码的记录里，失败率降到了多少？", "约束解码的记录"),
+        ("根据我们的 A/B 实验规范，实验至少跑几天？", "A/B 实验规范"),
+        ("笔记里长度偏置是怎么处理的？", ""),  # named by its kind only
+        ("What does the chapter say LDA assumes?", ""),
+        ("家里笔记本的电源适配器很烫，正常吗？", ""),  # a laptop, not notes
+        ("What is attention?", ""),
+    ],
+)
+def test_the_words_a_question_names_a_document_by(question: str, name: str) -> None:
+    assert named_document(question) == name

@@ -383,6 +383,20 @@ def test_own_documents_have_a_readable_title_without_the_hash() -> None:
     assert own_title("user-my-lecture-notes") == "my lecture notes", "ids from before the hash suffix"
 
 
+def test_an_own_document_that_opens_with_a_heading_is_titled_by_it(tmp_path: Path) -> None:
+    from tutor.library import own_title
+
+    notes = tmp_path / "ab-shiyan-guifan.md"
+    notes.write_text("\n# 推荐排序模型线上 A/B 实验规范（团队笔记）\n\n维护：推荐算法组。\n", encoding="utf-8")
+    assert own_title("user-ab-shiyan-guifan-0123abcd", notes) == "推荐排序模型线上 A/B 实验规范（团队笔记）"
+    plain = tmp_path / "rm-notes.txt"
+    plain.write_text("Reward model notes, March run.\n\n# Setup\n", encoding="utf-8")
+    assert own_title("user-rm-notes-0123abcd", plain) == "rm notes", "no opening heading: the file name"
+    scan = tmp_path / "chapter.pdf"
+    scan.write_bytes(b"%PDF-1.4\n")
+    assert own_title("user-chapter-0123abcd", scan) == "chapter"
+
+
 # ------------------------------------------------------------------------------------------ issue 19
 
 

@@ -27,6 +27,7 @@ from tutor.qa import QA
 from tutor.readings import load_reading_list
 from tutor.select.aspect import aspect_of
 from tutor.select.documents import scanned_pdf
+from tutor.select.features import CANDIDATE_FEATURES
 from tutor.store import Store
 
 pytestmark = pytest.mark.slow
@@ -311,13 +312,27 @@ def test_every_learners_document_competes_for_every_question(indexed: Settings) 
     assert own == ({"dropout", "linear"} if PageOcr("chi_sim").available else {"dropout"})
 
 
+@pytest.mark.skipif(not PageOcr("chi_sim").available, reason="the second document is a scan: needs tesseract")
+def test_the_learners_document_whose_title_fits_the_question_is_marked_in_any_language(tutor: Tutor) -> None:
+    """A Chinese question that names an English document by its title: the title's closeness, relative to the
+    learner's other documents, counts in the question's favour (the words it shares favour a Chinese document)."""
+    decision = tutor.selector.select("丢弃法那份笔记里，测试时权重要怎么处理？")
+    assert decision.table is not None
+    gap = {
+        c.hit.reading_id.split("-")[1]: float(row[CANDIDATE_FEATURES.index("doc_title_gap")])
+        for c, row in zip(decision.table.candidates, decision.table.matrix, strict=True)
+        if c.user_doc and c.hit
+    }
+    assert gap["dropout"] == 0.0 and gap["linear"] < 0.0, gap
+
+
 def test_a_closest_card_led_by_the_learners_document_quotes_it(tutor: Tutor) -> None:
     decision = tutor.selector.select("What dropout rate should I use for hidden layers?")
     assert decision.candidate is not None and decision.candidate.user_doc, decision.as_json()
     named = decision.table.question.named_notes if decision.table else frozenset()
     assert decision.concept in named | {""}, "a document's concept is the one the question names, not the next note"
     card = tutor.cards.make(dataclasses.replace(decision, kind="closest"), "beginner", "en")
-    assert "Your document “dropout” says:" in card.direct, card.direct
+    assert "Your document “Dropout” says:" in card.direct, "a document is named by its own heading"
     assert any(c.reading_id.startswith("user-dropout") for c in card.citations)
 
 

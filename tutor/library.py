@@ -240,8 +240,25 @@ def user_doc_id(name: str, digest: str) -> str:
     return f"{OWN_PREFIX}{slug}-{digest[:8]}"
 
 
-def own_title(doc_id: str) -> str:
-    """A learner's document's readable title: the slug without `user-` and the content hash."""
+_HEADING = re.compile(r"^#{1,2}\s+(?P<title>\S.*?)\s*#*\s*$")
+_TITLE_CHARS = 120
+
+
+def own_title(doc_id: str, path: Path | None = None) -> str:
+    """A learner's document's readable title: the heading a Markdown or text file opens with ("# 推荐排序模型线上 A/B
+    实验规范"), else the file name's slug without `user-` and the content hash. The title is matched against
+    questions that name the document ("the team's A/B notes", "奖励模型训练笔记"), and a file name is often
+    pinyin or an abbreviation."""
+    if path is not None and path.suffix.lower() in (".md", ".markdown", ".txt"):
+        try:
+            with path.open(encoding="utf-8", errors="replace") as f:
+                head = f.read(4096)
+        except OSError:
+            head = ""
+        first = next((line for line in head.splitlines() if line.strip()), "")
+        m = _HEADING.match(first.strip())
+        if m:
+            return m.group("title")[:_TITLE_CHARS]
     return re.sub(r"-[0-9a-f]{8}$", "", doc_id.removeprefix(OWN_PREFIX)).replace("-", " ")
 
 

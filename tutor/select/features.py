@@ -16,7 +16,7 @@ import numpy as np
 from tutor.conversation import Turn, is_ellipsis, points_back, refers_back
 from tutor.facets import OVERVIEW, FacetIndex, numbered_names
 from tutor.glossary import Glossary, Term
-from tutor.lang.docref import refers_to_document
+from tutor.lang.docref import named_document, refers_to_document
 from tutor.lang.numbers import numbers_in, same_number
 from tutor.lang.tokens import tokenize
 from tutor.lang.verdict import verdict_opening
@@ -80,6 +80,7 @@ CANDIDATE_FEATURES = (
     "doc_words_covered",
     "doc_words_exclusive",
     "doc_title_similarity",
+    "doc_title_gap",
     "document_named",
     "document_named_elsewhere",
 )
@@ -150,6 +151,7 @@ class Question:
     pronoun: bool
     ellipsis: bool
     names_document: bool  # "the chapter says…", "笔记里…": it asks about a document (tutor/lang/docref.py)
+    document_name: str  # the words it names that document by ("奖励模型训练笔记"), or ""
 
 
 @dataclass
@@ -253,8 +255,14 @@ class Featurizer:
                 out[i] = analogy and not (phrasing_terms[c.row] & q.strong_terms)
         return out
 
+    def _title_similarity(self, title: str, q: Question, r: Retrieval) -> float:
+        vector = self._title_vector(title)
+        whole = float(vector @ r.vector)
+        return max(whole, float(vector @ self._title_vector(q.document_name))) if q.document_name else whole
+
     def _title_vector(self, title: str) -> np.ndarray:
-        """A document title's embedding, kept for the life of the process (titles are few; questions are many)."""
+        """A document title's (or a document name's) embedding, kept for the life of the process (titles are few;
+        questions are many)."""
         found = self._title_vectors.get(title)
         if found is None:
             found = self.retriever.embed(title)
@@ -308,6 +316,7 @@ class Featurizer:
             pronoun=points_back(text) if previous else False,
             ellipsis=is_ellipsis(text) if previous else False,
             names_document=refers_to_document(core),
+            document_name=named_document(core),
         )
 
     def grid_terms(self, question: str) -> list[Term]:
@@ -348,6 +357,11 @@ class Featurizer:
                 matrix[pairs, CANDIDATE_FEATURES.index("similarity_rank")] = 1.0 / rank[pairs]
             # a question that names a document points at the learner's files, away from everything else
             user_docs = np.asarray([c.user_doc for c in candidates])
+            if user_docs.any():
+                # which of the learner's documents the question's words fit best by title, in any language: the
+                # other features favour a document written in the question's own language
+                titles = matrix[user_docs, CANDIDATE_FEATURES.index("doc_title_similarity")]
+                matrix[user_docs, CANDIDATE_FEATURES.index("doc_title_gap")] = titles - titles.max()
             if q.names_document and user_docs.any():
                 matrix[user_docs, CANDIDATE_FEATURES.index("document_named")] = 1.0
                 matrix[~user_docs, CANDIDATE_FEATURES.index("document_named_elsewhere")] = 1.0
@@ -514,8 +528,9 @@ class Featurizer:
             "doc_words_exclusive": len((q.tokens & doc_tokens) - self._bank_tokens) / len(q.tokens)
             if q.tokens
             else 0.0,
-            # the title across languages ("约束解码那份笔记" and "constrained decoding notes")
-            "doc_title_similarity": float(self._title_vector(str(hit.meta["title"])) @ r.vector)
+            # the title across languages ("约束解码那份笔记" and "constrained decoding notes"), against the words the
+            # question names a document by when it has them
+            "doc_title_similarity": self._title_similarity(str(hit.meta["title"]), q, r)
             if hit.meta.get("title")
             else 0.0,
         }
