@@ -239,6 +239,26 @@ class Featurizer:
                 out[i] = c.kind == "overview" or self._pair_aspects[c.row] == "definition"
         return out
 
+    def off_subject(self, table: Table) -> np.ndarray:
+        """Which of the bank's candidates name none of the field terms the question names, when some candidate does:
+        a pair about choosing one of many code samples does not answer "dropout 在测试时怎么处理？", however alike
+        "测试时" reads. A learner's document is never set aside (its notes may use none of the glossary's words).
+        All False when the question names no field term, or no candidate names one."""
+        q = table.question
+        out = np.zeros(len(table.candidates), dtype=bool)
+        if not q.strong_terms or not len(table.candidates):
+            return out
+        m = table.matrix
+        col = CANDIDATE_FEATURES.index
+        names = (
+            (m[:, col("terms_in_question")] > 0)
+            | (m[:, col("terms_in_answer")] > 0)
+            | (m[:, col("concept_named")] > 0)
+            | (m[:, col("doc_terms")] > 0)
+        )
+        own = np.asarray([c.user_doc for c in table.candidates])
+        return ~names & ~own if names.any() else out
+
     def others_analogies(self, table: Table) -> np.ndarray:
         """Which candidates are an analogy or a systems comparison about something else, for an analogy request
         that names what it wants explained: the pair's phrasings share none of the field terms the request names

@@ -120,7 +120,8 @@ class Selector:
             return Decision("answer", retrieval, numbers=quantity, concept=_numbers_concept(quantity))
         reading = self._reading_question(retrieval)
         table = self.score(question, retrieval, history)
-        barred = self.featurizer.others_analogies(table)  # never served, as the answer or the runner-up
+        # never served, as the answer or the runner-up
+        barred = self.featurizer.others_analogies(table) | self.featurizer.off_subject(table)
         defining = self.featurizer.defines_subject(table)
         at = self._best(table, defining, barred)
         best = table.candidates[at] if at is not None else None
