@@ -167,7 +167,8 @@ class Selector:
 
     def _best(self, table: Table, defining: np.ndarray, barred: np.ndarray) -> int | None:
         """The best candidate: the most probable, or for "What is X?" the most probable that defines X; never a
-        `barred` one (another concept's analogy for an analogy request that names its concept)."""
+        `barred` one (another concept's analogy for an analogy request that names its concept, or a candidate of the
+        bank naming none of the field terms the question names while another does)."""
         if not len(table.probabilities):
             return None
         scores = np.where(defining, table.probabilities, -np.inf) if defining.any() else table.probabilities
