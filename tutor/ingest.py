@@ -32,7 +32,7 @@ from tutor.readings import ReadingList
 from tutor.roles import NEVER_QUOTED, classify
 from tutor.store import ManifestEntry, Store, chunk_text, version_of
 
-SPLITTER_VERSION = "20"  # bump when splitting changes, so every document is re-chunked
+SPLITTER_VERSION = "21"  # bump when splitting changes, so every document is re-chunked
 _BATCH = 64
 _MIN_CHUNK_CHARS = 30
 

@@ -242,11 +242,19 @@ def user_doc_id(name: str, digest: str) -> str:
 
 _HEADING = re.compile(r"^#{1,2}\s+(?P<title>\S.*?)\s*#*\s*$")
 _TITLE_CHARS = 120
+# A textbook chapter's heading, as a scan's text carries it below a running header: "第 6 章   支 持 向 量 机",
+# "CHAPTER 6. LEARNING FROM IMBALANCED CLASSES" (a page number may stand before or after it)
+_CHAPTER = re.compile(r"(?:^|\s)(?P<title>(?:chapter|CHAPTER|Chapter)\s+\d+\b.*\S|第\s*[\d一二三四五六七八九十百]+\s*章.*\S)\s*$")
+_CHAPTER_LINES = 8  # the opening lines searched for it
+_CHAPTER_CHARS = 60
+_SENTENCE_ENDS = tuple(".。!！?？,，;；:：")
+_OCR_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])(?<!章) (?=[\u4e00-\u9fff])")  # OCR spaces between characters
 
 
 def own_title(doc_id: str, path: Path | None = None) -> str:
     """A learner's document's readable title: the heading a Markdown or text file opens with ("# 推荐排序模型线上 A/B
-    实验规范"), else the file name's slug without `user-` and the content hash. The title is matched against
+    实验规范"), or the chapter heading among a scanned chapter's first lines ("第 6 章 集成学习"), else the file name's
+    slug without `user-` and the content hash. The title is matched against
     questions that name the document ("the team's A/B notes", "奖励模型训练笔记"), and a file name is often
     pinyin or an abbreviation."""
     if path is not None and path.suffix.lower() in (".md", ".markdown", ".txt"):
@@ -255,10 +263,17 @@ def own_title(doc_id: str, path: Path | None = None) -> str:
                 head = f.read(4096)
         except OSError:
             head = ""
-        first = next((line for line in head.splitlines() if line.strip()), "")
-        m = _HEADING.match(first.strip())
+        lines = [line.strip() for line in head.splitlines() if line.strip()]
+        m = _HEADING.match(lines[0]) if lines else None
         if m:
             return m.group("title")[:_TITLE_CHARS]
+        for line in lines[:_CHAPTER_LINES]:
+            m = _CHAPTER.search(line)
+            if m:
+                title = re.sub(r"\s{2,}\d+$", "", m.group("title"))  # a page number after the heading
+                title = _OCR_SPACE.sub("", re.sub(r"\s+", " ", title))
+                if len(title) <= _CHAPTER_CHARS and not title.endswith(_SENTENCE_ENDS):  # a heading, not prose
+                    return title
     return re.sub(r"-[0-9a-f]{8}$", "", doc_id.removeprefix(OWN_PREFIX)).replace("-", " ")
 
 
