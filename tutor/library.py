@@ -244,7 +244,9 @@ _HEADING = re.compile(r"^#{1,2}\s+(?P<title>\S.*?)\s*#*\s*$")
 _TITLE_CHARS = 120
 # A textbook chapter's heading, as a scan's text carries it below a running header: "第 6 章   支 持 向 量 机",
 # "CHAPTER 6. LEARNING FROM IMBALANCED CLASSES" (a page number may stand before or after it)
-_CHAPTER = re.compile(r"(?:^|\s)(?P<title>(?:chapter|CHAPTER|Chapter)\s+\d+\b.*\S|第\s*[\d一二三四五六七八九十百]+\s*章.*\S)\s*$")
+_CHAPTER = re.compile(
+    r"(?:^|\s)(?P<title>(?:chapter|CHAPTER|Chapter)\s+\d+\b.*\S|第\s*[\d一二三四五六七八九十百]+\s*章.*\S)\s*$"
+)
 _CHAPTER_LINES = 8  # the opening lines searched for it
 _CHAPTER_CHARS = 60
 _SENTENCE_ENDS = tuple(".。!！?？,，;；:：")
