@@ -10,7 +10,7 @@ from tutor.lang.docref import named_document, refers_to_document
 from tutor.lang.negation import negated, negation_flipped, negation_spans
 from tutor.lang.numbers import numbers_in
 from tutor.lang.quotable import quotable
-from tutor.lang.script import detect_language, has_cjk
+from tutor.lang.script import close_cjk_gaps, detect_language, has_cjk
 from tutor.lang.sentences import clauses, clean_text, ends_sentence, split_sentences
 from tutor.lang.tokens import content_words, tokenize
 
@@ -305,3 +305,16 @@ def test_a_question_that_names_a_document(question: str, names: bool) -> None:
 )
 def test_the_words_a_question_names_a_document_by(question: str, name: str) -> None:
     assert named_document(question) == name
+
+
+@pytest.mark.parametrize(
+    ("text", "closed"),
+    [
+        ("在本章的西瓜数据集 例子中，未剪枝的树", "在本章的西瓜数据集例子中，未剪枝的树"),  # a scan's line break
+        ("就进行替换。 在本章的例子中", "就进行替换。在本章的例子中"),  # quoted sentences joined with a space
+        ("7B 模型的 KV cache 用 FP16 存", "7B 模型的 KV cache 用 FP16 存"),  # Latin terms keep their spaces
+        ("Keys and values are cached.", "Keys and values are cached."),
+    ],
+)
+def test_no_space_is_left_between_chinese_characters(text: str, closed: str) -> None:
+    assert close_cjk_gaps(text) == closed

@@ -20,6 +20,7 @@ from tutor.catalog import CatalogHit
 from tutor.citations import Citation, CitationBook, ReadNext
 from tutor.config import Settings
 from tutor.facets import OVERVIEW, FacetIndex
+from tutor.lang.script import close_cjk_gaps
 from tutor.lang.sentences import split_sentences
 from tutor.lang.tokens import content_words, tokenize
 from tutor.lang.verdict import without_verdict
@@ -226,7 +227,7 @@ class CardMaker:
         quotes = []
         for sentence in evidence[:2]:
             n = _cite_sentence(book, sentence)
-            quotes.append(Quote(n, sentence.text, sentence.reading_id, bool(sentence.meta.get("ocr"))))
+            quotes.append(Quote(n, close_cjk_gaps(sentence.text), sentence.reading_id, bool(sentence.meta.get("ocr"))))
         return Card(
             direct=direct,
             background=background,
@@ -356,7 +357,10 @@ class CardMaker:
                 break
             stretches.append((sentence, window))
             shown.update(s.id or s.text for s in window)
-        pieces = [f"“{' '.join(s.text for s in window)}” [{_cite_sentence(book, best)}]" for best, window in stretches]
+        pieces = [
+            f"“{close_cjk_gaps(' '.join(s.text for s in window))}” [{_cite_sentence(book, best)}]"
+            for best, window in stretches
+        ]
         title = str(chosen[0].meta.get("title") or doc_id)
         lead = document_lead(doc_id, title, lang)
         return f"{lead} {' '.join(pieces)}"

@@ -27,11 +27,10 @@ from typing import Protocol
 
 from tutor.config import Settings
 from tutor.hashing import file_digest
-from tutor.lang.script import CJK_CLASS
+from tutor.lang.script import CJK_TEXT_CLASS
 
 OcrProgress = Callable[[int, int], None]  # (pages done, pages to do); called with 0 first
-# Han characters plus radicals, CJK punctuation, kana and full-width forms: what OCR spaces apart.
-_CJK = f"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff{CJK_CLASS}\uff00-\uffef"
+_CJK = CJK_TEXT_CLASS  # what OCR spaces apart
 _CJK_GAP = re.compile(
     rf"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])"  # 经 验 → 经验
     rf"|(?<=[{_CJK}])[ \t]+(?=[,.;:!?)])"  # 误差 ; → 误差; (tesseract reads full-width punctuation as ASCII)

@@ -9,6 +9,9 @@ CJK_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK = re.compile(f"[{CJK_CLASS}]")
 CJK_RUN = re.compile(f"[{CJK_CLASS}]{{2,}}")
 CJK_RUNS = re.compile(f"[{CJK_CLASS}]+")
+# Han characters plus radicals, CJK punctuation, kana and full-width forms: written without spaces between them.
+CJK_TEXT_CLASS = f"\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff{CJK_CLASS}\uff00-\uffef"
+_CJK_GAP = re.compile(f"(?<=[{CJK_TEXT_CLASS}])\\s+(?=[{CJK_TEXT_CLASS}])")
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
 # Chinese grammar: a question framed in Chinese uses these even when its terms are English.
 _ZH_FRAME = re.compile(r"[的是吗呢么和与里中在有哪吧了请能会为要把被对让从该个这那怎如何什谁几]")
@@ -16,6 +19,12 @@ _ZH_FRAME = re.compile(r"[的是吗呢么和与里中在有哪吧了请能会为
 
 def has_cjk(text: str) -> bool:
     return CJK.search(text) is not None
+
+
+def close_cjk_gaps(text: str) -> str:
+    """Text with no whitespace between two Chinese characters or punctuation marks: a scanned chapter's line breaks
+    and the space that joins quoted sentences ("数据集 例子中", "替换。 在本章") are not part of Chinese writing."""
+    return _CJK_GAP.sub("", text)
 
 
 def detect_language(text: str) -> str:
