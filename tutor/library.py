@@ -34,6 +34,7 @@ from tutor.config import Settings
 from tutor.echo import shown
 from tutor.errors import DocumentError, LibraryError
 from tutor.hashing import file_digest
+from tutor.lang.script import CJK_CLASS
 from tutor.loaders import read_pdf_pages
 from tutor.readings import Reading, ReadingList
 
@@ -250,7 +251,7 @@ _CHAPTER = re.compile(
 _CHAPTER_LINES = 8  # the opening lines searched for it
 _CHAPTER_CHARS = 60
 _SENTENCE_ENDS = tuple(".。!！?？,，;；:：")
-_OCR_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])(?<!章) (?=[\u4e00-\u9fff])")  # OCR spaces between characters
+_OCR_SPACE = re.compile(f"(?<=[{CJK_CLASS}])(?<!章) (?=[{CJK_CLASS}])")  # OCR spaces between characters
 
 
 def own_title(doc_id: str, path: Path | None = None) -> str:
