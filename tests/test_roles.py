@@ -12,7 +12,7 @@ from tutor.ingest import Source, make_chunks
 from tutor.lang.quotable import quotable
 from tutor.lang.script import detect_language
 from tutor.lang.sentences import split_sentences
-from tutor.loaders import HeadingTracker, load_file
+from tutor.loaders import Block, HeadingTracker, LoadedDocument, load_file
 from tutor.roles import classify
 
 BODY = (
@@ -100,6 +100,20 @@ def test_a_learners_measured_numbers_are_quotable(tmp_path: Path, settings: Sett
     chunks = make_chunks(source, load_file(path, "md", 0.85), "abc", settings)
     quoted = [c for c in chunks if c.metadata["kind"] == "sentence" and "310 ms" in c.text]
     assert [c.metadata["role"] for c in quoted] == ["body"]
+
+
+def test_a_scanned_chapters_heading_is_not_quoted_with_its_first_sentence(settings: Settings) -> None:
+    """OCR reads the heading "第8章 决策树剪枝" without its space; it is still the heading, not a sentence's start."""
+    block = Block(
+        "第8章 决策树剪枝",
+        1,
+        "第8章决策树剪枝\n\n剪枝是决策树学习算法对付过拟合的主要手段。\n预剪枝在划分前先做估计。",
+        ocr=True,
+    )
+    source = Source("user-ch8", "user-ch8", "第8章 决策树剪枝", Path("ch8.pdf"), "pdf", "user", "", "zh")
+    chunks = make_chunks(source, LoadedDocument([block], 1), "abc", settings)
+    sentences = [c.text for c in chunks if c.metadata["kind"] == "sentence"]
+    assert sentences == ["剪枝是决策树学习算法对付过拟合的主要手段。", "预剪枝在划分前先做估计。"]
 
 
 def test_references_after_which_numbering_continues_are_an_appendix() -> None:

@@ -9,6 +9,7 @@ committed version searchable; the next run sweeps the leftovers and redoes the u
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +33,10 @@ from tutor.readings import ReadingList
 from tutor.roles import NEVER_QUOTED, classify
 from tutor.store import ManifestEntry, Store, chunk_text, version_of
 
-SPLITTER_VERSION = "21"  # bump when splitting changes, so every document is re-chunked
+SPLITTER_VERSION = "22"  # bump when splitting changes, so every document is re-chunked
 _BATCH = 64
 _MIN_CHUNK_CHARS = 30
+_NO_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -204,8 +206,13 @@ def make_chunks(source: Source, loaded: LoadedDocument, doc_hash: str, settings:
         if role in NEVER_QUOTED:
             continue
         first_line, _, rest = text.partition("\n")
-        heading = bool(block.section and rest and first_line.strip() and block.section.endswith(first_line.strip()))
-        prose = rest if heading else text  # the heading line opens its block; it is not part of a sentence
+        # The heading line opens its block; it is not part of a sentence. Compared without spaces: OCR reads
+        # "第8章 决策树剪枝" as "第8章决策树剪枝".
+        line_letters = _NO_SPACE.sub("", first_line)
+        heading = bool(
+            block.section and rest and line_letters and _NO_SPACE.sub("", block.section).endswith(line_letters)
+        )
+        prose = rest if heading else text
         parts = (part for rows in apart_from_rows(prose) for part in apart_from_items(rows))
         for j, (sentence, item) in enumerate((s, item) for part, item in parts for s in split_sentences(part)):
             if sentence in seen or not quotable(sentence, item):
