@@ -422,6 +422,10 @@ NOT_QUANTITATIVE = [
     pytest.param("GPT-1 有几层、多少参数？", id="zh-also-a-fact"),
     pytest.param("How do MQA and GQA shrink the KV cache?", id="mqa-is-not-a-size"),
     pytest.param("为什么验证 k 个词元和生成 1 个词元差不多快？", id="zh-why-with-numbers"),
+    pytest.param(
+        "GPT-2 runs BPE on a sequence of bytes with a base vocab of 256. How does BPE on bytes work?",
+        id="how-with-a-size",
+    ),
 ]
 
 

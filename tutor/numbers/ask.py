@@ -55,8 +55,8 @@ def answer_quantity(
         return None
     if found.yes_no_or_why:
         return None  # "Is 8 heads 8 times the compute?", "Why is it fast?": explained, not computed
-    if not (found.quantitative or _numbers_given(found)):
-        return None  # "Why does GPT-3 need a KV cache?": names a model but asks no quantity
+    if not (found.quantitative or (_numbers_given(found) and not found.how_it_works)):
+        return None  # "Why does GPT-3 need a KV cache?", "how does BPE on bytes with a 256 vocab work?": no quantity
     out_lang = lang if lang in ("en", "zh") else detect_language(question)
     level = level if level in ("beginner", "intermediate", "expert") else "intermediate"
     return _Answerer(found, out_lang, level).answer()

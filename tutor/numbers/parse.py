@@ -105,7 +105,14 @@ _PARAM_ASK = re.compile(r"how many|多少|count|number of|total|计算|数一下
 _QUANT = re.compile(
     r"how (?:much|many|big|large|fast|long|quickly)|what (?:batch|is the (?:size|memory|number|arithmetic))|"
     r"which batch|多少|多大|(?<!差不)多快|多久|多长|几个|估算|估计|计算一下|算一下|算算|calculate|compute the|estimate|"
-    r"size of|tokens?/s|per second|每秒|flops?|intensity|强度|ttft"
+    r"size of|tokens?/s|per second|每秒|flops?|intensity|强度|ttft|怎么算|如何(?:计算|估算)|"
+    r"how (?:do|would|can|to) (?:i |you |we )?(?:compute|calculate|estimate|work out)"
+)
+# "how does BPE on bytes work … a base vocab of 256": a question about how something works, or how two differ, that
+# happens to state a size asks for an explanation, not a calculation with that size.
+_HOW_IT_WORKS = re.compile(
+    r"how (?:does|do|is|are|did)\b(?![^?.]*\b(?:much|many|big|large|long|fast)\b)|difference between|different from|"
+    r"differ\b|怎么(?!算)|如何(?!计算|估算)|原理|区别|不同|差异"
 )
 _DECODE = re.compile(
     r"per (?:generated |new |output )?token|每个\s*(?:token|词元)|每生成|each (?:new )?token|one (?:new )?token|"
@@ -173,6 +180,7 @@ class Found:
     presets_named: int = 0
     fact_too: bool = False  # also asks a fact the Q&A bank answers ("how many layers")
     yes_no_or_why: bool = False  # "is it 8 times the compute?", "why …" with no quantity asked
+    how_it_works: bool = False  # "how does byte-level BPE work?" (a size it states is not asked about)
     per_token: bool = False  # "per token" with no context: the cache of one token
     other_model: str | None = None
     decode: bool = False  # FLOPs per generated token rather than a forward pass
@@ -335,6 +343,7 @@ def parse(question: str) -> Found:
     found.quantitative = bool(_QUANT.search(text))
     found.fact_too = bool(_FACT_ASK.search(text))
     found.yes_no_or_why = bool(_YES_NO_WHY.search(text)) and not _QUANT.search(_WHY_CLAUSE.sub(" ", text))
+    found.how_it_works = bool(_HOW_IT_WORKS.search(text))
     found.per_token = bool(_PER_TOKEN_ONLY.search(text))
     found.decode = bool(_DECODE.search(text)) and not re.search(r"forward pass|prefill|预填充|前向", text)
 
