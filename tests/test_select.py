@@ -92,6 +92,12 @@ def test_a_persona_is_set_aside_before_the_topic_is_judged(question: str, core: 
         ("Attention is a weighted average.", "", "Attention is a weighted average."),
         ("Not every head is useful; some can be pruned.", "", "Not every head is useful; some can be pruned."),
         ("没有标签的数据也能预训练。", "", "没有标签的数据也能预训练。"),
+        ("不快。便宜的只是给已知的词打分。", "不快。", "便宜的只是给已知的词打分。"),
+        ("并不正好。结果只是离 queen 最近。", "并不正好。", "结果只是离 queen 最近。"),
+        ("不做：它省下的损失抵不上代价。", "不做：", "它省下的损失抵不上代价。"),
+        ("没有固定阈值。有差距是正常的。", "", "没有固定阈值。有差距是正常的。"),
+        ("因为结果不一样。每棵树都依赖前面的树。", "", "因为结果不一样。每棵树都依赖前面的树。"),
+        ("单棵树不够准：分段常数拟合太粗糙。", "", "单棵树不够准：分段常数拟合太粗糙。"),
     ],
 )
 def test_a_verdict_opening_is_found_and_can_be_dropped(answer: str, opening: str, rest: str) -> None:

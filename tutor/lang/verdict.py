@@ -22,6 +22,11 @@ _ZH_VERDICT = re.compile(
 )
 
 
+# A short sentence of its own that is a negated predicate ("不快。", "不能保证。", "并不正好。", "不做："): the Chinese
+# "Not fast.". A statement that happens to negate ("没有固定阈值。", "作用对象不同。") is not one.
+_ZH_SHORT_NEGATION = re.compile(r"^(?:通常|实际上|其实|多半|并|也|都|理论上)?(?:不|并非)[^，。：,]{0,5}[。：:]$")
+
+
 def verdict_opening(answer: str) -> str:
     """The opening clause when it is a polar verdict ("No.", "Not really:", "不是。", "在 word2vec 里不是。"), or ""."""
     text = answer.lstrip()
@@ -29,7 +34,7 @@ def verdict_opening(answer: str) -> str:
     if m and len(m.group(0).split()) <= _EN_WORDS:
         return m.group(0)
     z = _ZH_CLAUSE.match(text)
-    if z and _ZH_VERDICT.search(z.group(1).strip()):
+    if z and (_ZH_VERDICT.search(z.group(1).strip()) or _ZH_SHORT_NEGATION.match(z.group(0).strip())):
         return z.group(0)
     return ""
 
