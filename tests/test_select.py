@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -127,6 +128,16 @@ def test_a_linear_model_standardises_then_weighs() -> None:
     assert model.contributions(x[0])[0] in (("a", 1.0), ("b", -1.0))
     softmax = Linear(("a",), np.zeros(1), np.ones(1), np.array([[1.0], [0.0], [-1.0]]), np.zeros(3))
     assert softmax.class_probabilities(np.array([2.0])).argmax() == 0
+
+
+def test_an_unsure_ranker_says_closest_except_for_a_learners_document() -> None:
+    fitted = load_models(CANDIDATE_FEATURES, QUESTION_FEATURES, quote_features=QUOTE_FEATURES)
+    models = dataclasses.replace(fitted, decline_at=0.5, answer_at=0.05)
+    on_path = np.array([0.8, 0.15, 0.05])  # answer, closest, decline
+    assert models.decide(on_path, 0.2) == "answer"
+    assert models.decide(on_path, 0.01) == "closest"
+    assert models.decide(on_path, 0.01, top_is_user_doc=True) == "answer", "a document is quoted, not defined"
+    assert models.decide(np.array([0.2, 0.1, 0.7]), 0.9, top_is_user_doc=True) == "decline"
 
 
 def test_question_row_summarises_what_the_ranker_and_the_topic_model_concluded() -> None:

@@ -358,8 +358,8 @@ def _top_right(t: Tables, probabilities: np.ndarray, questions: np.ndarray) -> l
 
 def _decisions(decision: Linear, rows: np.ndarray, decline_at: float, answer_at: float) -> list[str]:
     models = Models(decision, decision, 1.0, decline_at, answer_at, {})
-    top = RANKER_SUMMARY.index("top_probability")
-    return [models.decide(decision.class_probabilities(r), float(r[top])) for r in rows]
+    top, own = RANKER_SUMMARY.index("top_probability"), RANKER_SUMMARY.index("top_is_user_doc")
+    return [models.decide(decision.class_probabilities(r), float(r[top]), bool(r[own] > 0.5)) for r in rows]
 
 
 def fit(t: Tables) -> Models:

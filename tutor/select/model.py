@@ -106,11 +106,13 @@ class Models:
             return float(self.decision.mean[QUESTION_FEATURES.index("off_path")])
         return float(log_odds(self.topic, vector)[0])
 
-    def decide(self, classes: np.ndarray, top_probability: float) -> str:
-        """Off the path → decline; on it, the best candidate answers if the ranker is confident, else closest."""
+    def decide(self, classes: np.ndarray, top_probability: float, top_is_user_doc: bool = False) -> str:
+        """Off the path → decline; on it, the best candidate answers if the ranker is confident, else closest. A
+        learner's own document at the top is quoted whatever the confidence: "closest" would give the bank's
+        definition instead of the passage the learner's question is nearest to."""
         if classes[DECISIONS.index("decline")] >= self.decline_at:
             return "decline"
-        return "answer" if top_probability >= self.answer_at else "closest"
+        return "answer" if top_probability >= self.answer_at or top_is_user_doc else "closest"
 
     def as_json(self) -> dict[str, Any]:
         return {
