@@ -291,14 +291,7 @@ def test_off_topic_questions_are_still_declined(tutor: Tutor, question: str) -> 
     [
         "What is dropout?",
         "What dropout rate should I use for hidden layers?",
-        pytest.param(
-            "dropout 在测试时怎么处理？",  # in Chinese about an English page: declined before tutor/select/topic.py
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known failure since the refit with test22/test23 (stop 12): the Transformer's dropout-ablation "
-                "pair edges out the page in a near tie (0.022 each); no rule or weighting tried beat the fit on dev",
-            ),
-        ),
+        "dropout 在测试时怎么处理？",  # in Chinese about an English page: declined before tutor/select/topic.py
         "According to my notes, what rate worked for the input layers?",  # names the document, not the topic
         "我的笔记里，输入层的丢弃率建议取多少？",
     ],
