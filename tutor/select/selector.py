@@ -134,7 +134,8 @@ class Selector:
         probabilities = self.models.decision.class_probabilities(row)
         scores = dict(zip(DECISIONS, probabilities.tolist(), strict=True))
         top = float(table.probabilities.max()) if at is not None else 0.0
-        kind: Kind = self.models.decide(probabilities, top, best is not None and best.user_doc)  # type: ignore[assignment]
+        own_on_top = bool(row[QUESTION_FEATURES.index("top_is_user_doc")])  # read as the fit reads it
+        kind: Kind = self.models.decide(probabilities, top, own_on_top)  # type: ignore[assignment]
         if kind == "decline" and self.featurizer.grid_terms(question):
             kind = "answer"  # a bare "How does X work?" about a term of the field is on the path by construction
         if kind == "answer" and at is None:
