@@ -27,6 +27,7 @@ from tutor.numbers import (
     get_preset,
     kv_cache_bytes,
     param_count,
+    pass_at_k,
     prefill_seconds,
     weight_bytes,
 )
@@ -138,6 +139,8 @@ PAGE_EVIDENCE = [
     (src.KV_MEMORY, ["KV cache"]),
     (src.KV_REUSE, ["previously computed keys and values", "online softmax"]),
     (src.INTENSITY, ["lower computational intensity", "Flash-attention"]),
+    (src.PASS_AT_K, ["unbiased estimator", "n = 200"]),
+    (src.NAIVE_PASS_AT_K, ["underestimate"]),
 ]
 
 
@@ -271,6 +274,16 @@ def test_attention_scores_and_what_tiling_keeps() -> None:
     assert attention_scores_bytes(8, 4096).terms["per_head"] == 4096**2 * 2
 
 
+def test_pass_at_k_by_hand() -> None:
+    five = pass_at_k(20, 3, 5)  # 1 − C(17, 5) / C(20, 5) = 1 − 6188 / 15504
+    assert five.value == pytest.approx(1 - 6188 / 15504)
+    assert five.terms["naive"] == pytest.approx(1 - 0.85**5) and five.terms["naive"] < five.value
+    assert pass_at_k(20, 3, 1).value == pytest.approx(3 / 20)  # pass@1 is the share that passes
+    assert pass_at_k(20, 0, 10).value == 0.0
+    assert pass_at_k(20, 16, 5).value == 1.0  # only 4 failures: any 5 include a pass
+    assert pass_at_k(200, 10, 100).value > pass_at_k(200, 10, 10).value
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
@@ -281,6 +294,8 @@ def test_attention_scores_and_what_tiling_keeps() -> None:
         pytest.param(lambda: Shape(heads=8, kv_heads=3), "multiple of kv_heads", id="groups-do-not-divide"),
         pytest.param(lambda: compute_bound_batch(0, 1e12), "positive", id="zero-bandwidth"),
         pytest.param(lambda: get_preset("gpt-5"), "No preset", id="unknown-preset"),
+        pytest.param(lambda: pass_at_k(5, 6, 1), "between 0 and n", id="more-passing-than-samples"),
+        pytest.param(lambda: pass_at_k(5, 1, 6), "at least k samples", id="k-above-n"),
     ],
 )
 def test_impossible_sizes_are_user_errors(call: object, message: str) -> None:
@@ -297,6 +312,16 @@ def test_a_missing_size_is_named() -> None:
 # -- the chat: quantitative questions in both languages -------------------------------------------------------
 
 ANSWERED = [
+    pytest.param(
+        "I sampled 20 programs per problem and 3 of them pass the unit tests. What is pass@5?",
+        "pass_at_k",
+        1 - 6188 / 15504,
+        id="pass-at-k-en",
+    ),
+    pytest.param(
+        "每道题采样 20 个，其中 3 个通过，pass@10 是多少？", "pass_at_k", 1 - 19448 / 184756, id="pass-at-k-zh"
+    ),
+    pytest.param("n=200, c=10, pass@1?", "pass_at_k", 0.05, id="pass-at-k-symbols"),
     pytest.param(
         "GPT-3 在两千个 token 时 KV 缓存多大？",
         "kv_cache_bytes",
@@ -402,6 +427,11 @@ def test_quantitative_questions_are_computed(question: str, function: str, value
 
 
 NOT_QUANTITATIVE = [
+    pytest.param("What is pass@k?", id="what-pass-at-k"),
+    pytest.param("Codex-12B 的 pass@100 是多少？", id="zh-a-reported-pass-at-k"),
+    pytest.param("Why does Codex draw n=200 samples to estimate pass@k?", id="why-n-200"),
+    pytest.param("5 samples and 1 passes: what are pass@1, pass@2 and pass@5?", id="several-k-worked-example"),
+    pytest.param("my filter keeps only 3 of 200 samples, what's pass@10 then?", id="kept-is-not-passing"),
     pytest.param("why is decoding memory-bound?", id="why-memory-bound"),
     pytest.param("what is the KV cache?", id="what-kv"),
     pytest.param("How big is the KV cache?", id="no-model-no-size"),
@@ -460,9 +490,11 @@ def test_only_quantitative_questions_of_the_qa_bank_fire() -> None:
         for path in sorted((REPO / "corpus" / "qa" / lang).glob("*.toml")):
             for pair in tomllib.loads(path.read_text(encoding="utf-8"))["qa"]:
                 for question in [pair["q"], *pair.get("also", [])]:
-                    if answer_quantity(question, lang, "intermediate") is not None:
-                        fired.append((pair["kind"], question))
-    assert fired and all(kind in ("numbers", "systems") for kind, _ in fired), fired
+                    answer = answer_quantity(question, lang, "intermediate")
+                    if answer is not None:
+                        fired.append((pair["kind"], answer.function, question))
+    # the bank's pass@k worked examples are "how" pairs: a stated n, c and k is a calculation all the same
+    assert fired and all(kind in ("numbers", "systems") or fn == "pass_at_k" for kind, fn, _ in fired), fired
 
 
 def test_a_missing_head_count_gives_the_per_head_figure() -> None:
@@ -591,6 +623,7 @@ def test_cli_kv_cache_json() -> None:
             2 * 32 * 4096 * 4096 * 2,
             id="kv-sizes",
         ),
+        pytest.param(["pass-at-k", "--n", "20", "--c", "3", "--k", "5", "--json"], 1 - 6188 / 15504, id="pass-at-k"),
     ],
 )
 def test_cli_commands(args: list[str], expected: float) -> None:

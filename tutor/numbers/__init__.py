@@ -3,7 +3,7 @@
     from tutor.numbers import answer_quantity, get_preset, kv_cache_bytes
     kv_cache_bytes(get_preset("gpt3-175b").shape, tokens=2048).value   # 9,663,676,416 bytes
 
-formulas    exact functions (parameters, weights, KV cache, FLOPs, intensity, bounds, attention scores)
+formulas    exact functions (parameters, weights, KV cache, FLOPs, intensity, bounds, attention scores, pass@k)
 presets     model shapes from the readings' tables; example devices
 parse       what a question asks and which sizes it states (English and Chinese)
 explain     a Calculation as Markdown at the learner's level
@@ -28,6 +28,7 @@ from tutor.numbers.formulas import (
     forward_flops,
     kv_cache_bytes,
     param_count,
+    pass_at_k,
     prefill_seconds,
     weight_bytes,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "get_preset",
     "kv_cache_bytes",
     "param_count",
+    "pass_at_k",
     "prefill_seconds",
     "weight_bytes",
 ]

@@ -53,6 +53,8 @@ def answer_quantity(
             found.function = subject
     if found.function is None or not found.concrete or found.presets_named > 1 or found.fact_too:
         return None
+    if found.function == "pass_at_k" and (found.samples is None or found.correct is None):
+        return None  # "what is pass@1?", "Codex-12B's pass@100": the metric explained, or a result the bank holds
     if found.yes_no_or_why:
         return None  # "Is 8 heads 8 times the compute?", "Why is it fast?": explained, not computed
     if not (found.quantitative or (_numbers_given(found) and not found.how_it_works)):
@@ -232,6 +234,13 @@ class _Answerer:
             self._default("heads", "1")
         return f.attention_scores_bytes(heads, self._tokens(shape), self._batch(), self._precision())
 
+    def _pass_at_k(self) -> f.Calculation:
+        found = self.found
+        if found.k is None:
+            raise NumbersError("k is not given.", ("k",))
+        assert found.samples is not None and found.correct is not None  # answer_quantity checked
+        return f.pass_at_k(found.samples, found.correct, found.k)
+
     # -- the answer ----------------------------------------------------------------------------------------
 
     def _model_name(self) -> str:
@@ -316,4 +325,5 @@ _FORMULA_SOURCES: dict[str, tuple[Pointer, ...]] = {
     "decode_bytes_per_token": f.decode_bytes_per_token(1).sources,
     "decode_tokens_per_second": f.decode_tokens_per_second(1, 1).sources,
     "attention_scores_bytes": f.attention_scores_bytes(1, 1).sources,
+    "pass_at_k": f.pass_at_k(1, 1, 1).sources,
 }

@@ -338,3 +338,15 @@ def attention_memory(
     calc = f.attention_scores_bytes(shape.heads, _tokens(tokens, shape), batch, precision)
     human = f"{fmt_bytes(calc.value)} per layer; tiled: {fmt_bytes(calc.terms['tiled'])}"
     _emit(calc, as_json, human, preset)
+
+
+@numbers.command(name="pass-at-k")
+@click.option("--n", "samples", type=click.IntRange(min=1), required=True, help="Samples drawn per problem.")
+@click.option("--c", "correct", type=click.IntRange(min=0), required=True, help="How many of them pass the tests.")
+@click.option("--k", type=click.IntRange(min=1), required=True, help="pass@k's k (at most --n).")
+@json_option
+@friendly_errors
+def pass_at_k(samples: int, correct: int, k: int, as_json: bool) -> None:
+    """Codex's unbiased pass@k for one problem from n samples of which c pass: 1 − C(n−c, k) / C(n, k)."""
+    calc = f.pass_at_k(samples, correct, k)
+    _emit(calc, as_json, f"pass@{k} ≈ {calc.value:.4f} (1 − (1 − c/n)^k would say {calc.terms['naive']:.4f})")

@@ -129,6 +129,9 @@ SIZE_NAMES = {
     "params": ("parameter count (or the model)", "参数量（或模型）"),
     "d_ff": ("FFN width d_ff", "前馈层宽度 d_ff"),
     "vocab": ("vocabulary size", "词表大小"),
+    "samples": ("number of samples n", "样本数 n"),
+    "correct": ("number of passing samples c", "通过的样本数 c"),
+    "k": ("k of pass@k", "pass@k 的 k"),
 }
 
 
@@ -733,6 +736,46 @@ def _attention_scores_bytes(calc: Calculation, ctx: Context) -> Parts:
     )
 
 
+def _pass_at_k(calc: Calculation, ctx: Context) -> Parts:
+    n, c, k = calc.inputs["samples"], calc.inputs["correct"], calc.inputs["k"]
+    value, naive = f"{calc.value:.1%}", f"{calc.terms['naive']:.1%}"
+    return Parts(
+        ctx.t(
+            f"**pass@{k} ≈ {value}**: with {c} of your {n} samples passing, this is the estimated chance that at "
+            f"least one of {k} samples solves the problem.",
+            f"**pass@{k} ≈ {value}**：{n} 个样本里有 {c} 个通过，据此估计取 {k} 个样本时至少有一个通过的概率。",
+        ),
+        ctx.t(
+            f"Picture a bag of {n} marbles, {c} of them good. Draw {k} without putting any back: pass@{k} is the "
+            f"chance that at least one of them is good, which is 1 minus the chance that all {k} are bad.",
+            f"想象袋子里有 {n} 颗弹珠，其中 {c} 颗是好的。不放回地摸 {k} 颗：pass@{k} 就是至少摸到一颗好弹珠的概率，"
+            f"等于 1 减去 {k} 颗全是坏弹珠的概率。",
+        ),
+        derivation=[
+            ctx.t(
+                f"C(n − c, k) / C(n, k) is the share of all ways to pick {k} of the {n} samples that pick only "
+                f"failures. Averaged over a benchmark's problems this is the unbiased estimator of Chen et al. 2021 "
+                f"(§2.1, p. 3), who drew n = 200 samples per problem and reported k ≤ 100.",
+                f"C(n − c, k) / C(n, k) 是从 {n} 个样本中取 {k} 个、且全部取到失败样本的取法所占的比例。"
+                f"对基准里的所有题目取平均，就是 Chen et al. 2021（§2.1，第 3 页）的无偏估计；论文每题采样 n = 200，"
+                f"报告 k ≤ 100。",
+            ),
+            ctx.t(
+                f"The tempting 1 − (1 − c/n)^k, which draws with replacement, gives {naive} here: the paper shows it "
+                f"consistently underestimates pass@k (Appendix A, p. 19).",
+                f"直觉上的 1 − (1 − c/n)^k 相当于有放回地抽取，这里得 {naive}；论文指出它会一贯低估 pass@k"
+                f"（附录 A，第 19 页）。",
+            ),
+        ],
+        assumptions=[
+            ctx.t(
+                "For one problem; a benchmark's pass@k is the mean of this over its problems.",
+                "这是单个题目的值；一个基准的 pass@k 是所有题目上这个值的平均。",
+            ),
+        ],
+    )
+
+
 _BUILDERS: dict[str, Callable[[Calculation, Context], Parts]] = {
     "param_count": _param_count,
     "weight_bytes": _weight_bytes,
@@ -745,6 +788,7 @@ _BUILDERS: dict[str, Callable[[Calculation, Context], Parts]] = {
     "decode_bytes_per_token": _decode_bytes_per_token,
     "decode_tokens_per_second": _decode_tokens_per_second,
     "attention_scores_bytes": _attention_scores_bytes,
+    "pass_at_k": _pass_at_k,
 }
 
 
@@ -795,9 +839,11 @@ _WHAT = {
     "decode_bytes_per_token": ("the bytes read per token", "每个 token 的读取字节数"),
     "decode_tokens_per_second": ("the decoding speed bound", "解码速度上限"),
     "attention_scores_bytes": ("the attention-score memory", "注意力分数所占内存"),
+    "pass_at_k": ("pass@k", "pass@k"),
 }
 
 _EXAMPLES = {
+    "pass_at_k": ("“20 samples, 3 pass, pass@5”", "“采样 20 个，通过 3 个，pass@5”"),
     "kv_cache_bytes": ("“32 layers, d_model 4096, 4,096 tokens, fp16”", "“32 层，d_model 4096，4096 个 token，fp16”"),
     "attention_scores_bytes": ("“32 heads, 4,096 tokens”", "“32 个头，4096 个 token”"),
     "param_count": (
@@ -832,6 +878,8 @@ def needs_sizes_text(function: str, exc: NumbersError, found: Found, lang: str, 
     lines = [first]
     if example:
         lines.append(ctx.t(f"For example: {example[0]}.", f"例如：{example[1]}。"))
+    if function == "pass_at_k":
+        return _finish("\n\n".join(lines), ctx)  # a metric over samples: no model presets involved
     lines.append(
         ctx.t(
             "The presets from the readings are Transformer base/big, BERT-base/large, GPT-1, GPT-2 small to XL and "

@@ -9,10 +9,13 @@ Counting rules, stated once:
 - attention of one query over t keys costs 4·t·d_attn FLOPs per layer (q·k for each key, then the
   weighted sum of t values); a decoder's token i sees i keys, an encoder's token sees all n;
 - embedding look-ups cost no FLOPs; a decoder's output layer (V·d, tied or not) is a matrix like any other.
+
+One evaluation metric sits beside them: Codex's pass@k from a learner's own n samples and c passing ones.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from tutor.numbers import sources as src
@@ -391,6 +394,29 @@ def attention_scores_bytes(heads: int, tokens: int, batch: int = 1, precision: s
         (src.SCORES, src.KV_REUSE, src.INTENSITY),
         {"heads": heads, "tokens": tokens, "batch": batch, "precision": precision},
         {"per_head": tokens * tokens * s, "tiled": tiled},
+    )
+
+
+def pass_at_k(samples: int, correct: int, k: int) -> Calculation:
+    """Codex's unbiased estimate that at least one of k samples passes, from n samples of which c passed:
+    1 − C(n−c, k) / C(n, k), the chance that k drawn without replacement are all failures, subtracted from 1.
+    `terms["naive"]` is 1 − (1 − c/n)^k, the biased estimate the paper warns about (Appendix A)."""
+    _positive(samples=samples, k=k)
+    if correct < 0 or correct > samples:
+        raise NumbersError(f"The passing samples c must be between 0 and n = {samples}, not {correct}.")
+    if k > samples:
+        raise NumbersError(f"pass@k needs at least k samples: k = {k} is more than n = {samples}.")
+    fail_all = math.comb(samples - correct, k) / math.comb(samples, k)
+    value = 1.0 - fail_all
+    return Calculation(
+        "pass_at_k",
+        value,
+        "probability",
+        "pass@k = 1 − C(n − c, k) / C(n, k)",
+        f"1 − C({samples - correct}, {k}) / C({samples}, {k}) = 1 − {fail_all:.4g} = {value:.4g}",
+        (src.PASS_AT_K, src.NAIVE_PASS_AT_K),
+        {"samples": samples, "correct": correct, "k": k},
+        {"naive": 1.0 - (1.0 - correct / samples) ** k, "pass_at_1": correct / samples},
     )
 
 

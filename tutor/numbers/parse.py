@@ -24,6 +24,7 @@ _SEP = r"\s*(?:=|:|is|of|at|为|是|达到|取|设为)?\s*"
 
 # First match wins: the measure asked for (FLOPs, FLOPs per byte) before the thing measured (KV cache, weights).
 FUNCTIONS = (
+    "pass_at_k",
     "compute_bound_batch",
     "decode_intensity",
     "flops",
@@ -42,6 +43,7 @@ _PER_TOKEN = (
     r"per step|每一步|每步)"
 )
 _CUES: dict[str, re.Pattern[str]] = {
+    "pass_at_k": re.compile(r"pass\s*@\s*(?:\d|k)"),
     "attention_scores_bytes": re.compile(
         r"attention[- ](?:score|matri|map|weight matri|probabilit)|scores? matri|softmax matri|qk\^?t|"
         r"注意力(?:分数|得分|矩阵|权重矩阵|图)|分数矩阵|得分矩阵|flash\s*-?attention|tiling|tiled|分块"
@@ -198,6 +200,9 @@ class Found:
     heads: int | None = None
     kv_heads: int | None = None
     head_dim: int | None = None
+    samples: int | None = None  # pass@k: n samples drawn per problem
+    correct: int | None = None  # pass@k: c of them pass the tests
+    k: int | None = None
     stated: list[str] = field(default_factory=list)  # names of the sizes the question gave
 
     @property
@@ -324,6 +329,53 @@ def _precision(text: str) -> str | None:
     return None
 
 
+_PASS_K = [r"pass\s*@\s*(\d+)", _A + r"k\s*(?:=|is|为|取|等于)\s*" + NUM]
+_C_OF_N = [  # "3 out of 20 pass", "3/20 correct" (c first); "20 个里有 3 个" (n first)
+    (
+        NUM + r"\s*(?:out of|of(?: the)?|/)\s*" + NUM + r"\s*(?:samples?\s*)?(?:pass|are correct|were correct|correct)",
+        "cn",
+    ),
+    (
+        NUM
+        + r"\s*(?:个|次|份|条)?\s*(?:样本|候选|答案|程序|代码|结果|采样)?\s*(?:里|中|当中)(?:有|共有)?\s*"
+        + NUM
+        + r"\s*(?:个|次|份|条)",
+        "nc",
+    ),
+]
+_SAMPLES = [
+    _A + r"n\s*(?:=|is|为|取|等于)\s*" + NUM,
+    NUM + r"\s*(?:samples|completions|generations|candidates|attempts|tries|solutions|programs|outputs|times)" + _Z,
+    r"(?:sampled?|generated?|drew|draw|run|ran|采样了?|生成了?|跑了?)\s*" + NUM,
+    NUM + r"\s*(?:个|次|份|条)\s*(?:样本|采样|候选|生成|答案|程序|代码|解|输出)",
+]
+_CORRECT = [
+    _A + r"c\s*(?:=|is|为|取|等于)\s*" + NUM,
+    NUM + r"\s*(?:of them\s*)?(?:are |were )?(?:correct|pass(?:ed|es)?|passing|succeed(?:ed)?|right)" + _Z,
+    NUM + r"\s*(?:个|次|份|条)\s*(?:是)?(?:正确|通过|对|能通过|跑通)",
+    r"(?:通过了?|正确的?(?:有)?|跑通了?|对了)\s*" + NUM + r"\s*(?:个|次|份|条)",
+]
+
+
+def _pass_sizes(found: Found, text: str) -> None:
+    """pass@k's n (samples per problem), c (those that pass) and k, as the learner states them."""
+    if len(re.findall(_PASS_K[0], text)) > 1:
+        return  # "pass@1, pass@2 and pass@5?": a worked example, which the Q&A bank walks through
+    found.k, text = _int_size(text, _PASS_K)
+    for pattern, order in _C_OF_N:
+        match = re.search(pattern, text)
+        if match:
+            first, second = int(_number(match.group(1))), int(_number(match.group(2)))
+            found.correct, found.samples = (first, second) if order == "cn" else (second, first)
+            text = text[: match.start()] + " " + text[match.end() :]
+            break
+    if found.samples is None:
+        found.samples, text = _int_size(text, _SAMPLES)
+    if found.correct is None:
+        found.correct, text = _int_size(text, _CORRECT)
+    found.stated = [name for name in ("samples", "correct", "k") if getattr(found, name) is not None]
+
+
 def parse(question: str) -> Found:
     """Everything a question states that the calculator can use."""
     text = normalise(question)
@@ -346,6 +398,9 @@ def parse(question: str) -> Found:
     found.how_it_works = bool(_HOW_IT_WORKS.search(text))
     found.per_token = bool(_PER_TOKEN_ONLY.search(text))
     found.decode = bool(_DECODE.search(text)) and not re.search(r"forward pass|prefill|预填充|前向", text)
+    if found.function == "pass_at_k":
+        _pass_sizes(found, text)  # a metric over samples: no model sizes to read
+        return found
 
     presets, rest = find_presets(text)
     found.presets_named = len(presets)

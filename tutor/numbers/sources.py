@@ -14,6 +14,7 @@ RADFORD18 = "radford2018-gpt"
 RADFORD19 = "radford2019-gpt2"
 BROWN = "brown2020-gpt3"
 MIAO = "miao2023-llm-serving-survey"
+CHEN = "chen2021-codex"
 
 # Short author-year labels for prose citations ("Vaswani et al. 2017, §3.2.2, p. 5").
 AUTHORS: dict[str, str] = {
@@ -23,6 +24,7 @@ AUTHORS: dict[str, str] = {
     RADFORD19: "Radford et al. 2019",
     BROWN: "Brown et al. 2020",
     MIAO: "Miao et al. 2023",
+    CHEN: "Chen et al. 2021",
 }
 
 # The Transformer: stacks, the n×n score matrix, head sizes, FFN, shared embeddings, per-layer cost, data.
@@ -56,6 +58,10 @@ QUANTIZATION = Pointer(id=MIAO, section="3.2.1 Low-bit Quantization", page=11)
 KV_MEMORY = Pointer(id=MIAO, section="3.2.3 Memory Management", page=13)
 KV_REUSE = Pointer(id=MIAO, section="3.2.5 Kernel Optimization", page=15)  # one query per new token; online softmax
 INTENSITY = Pointer(id=MIAO, section="4 SOFTWARE FRAMEWORKS", page=17)  # incremental phase: lower intensity
+
+# Evaluation: Codex's unbiased pass@k estimator from n samples of which c pass (n = 200, k ≤ 100 in the paper).
+PASS_AT_K = Pointer(id=CHEN, section="2.1. Functional Correctness", page=3)
+NAIVE_PASS_AT_K = Pointer(id=CHEN, section="Appendix A Estimating pass@k", page=19)  # 1 − (1 − p̂)^k underestimates
 
 
 def cite(pointer: Pointer, lang: str = "en") -> str:

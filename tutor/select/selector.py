@@ -226,6 +226,7 @@ _NUMBERS_CONCEPT = {
     "compute_bound": "note-efficient-inference",
     "flops": "note-efficient-inference",
     "prefill": "note-efficient-inference",
+    "pass_at_k": "note-humaneval-pass-at-k",
 }
 
 
