@@ -307,6 +307,24 @@ def test_scanned_chinese_chapter_is_indexed_and_a_chinese_question_finds_its_pag
 
 @pytest.mark.slow
 @needs_tesseract
+def test_a_learners_scanned_chapter_is_titled_by_its_chapter_heading_not_its_file_name(
+    no_notes: Settings, readings: ReadingList, make_store, tmp_path: Path
+) -> None:
+    if not CJK_FONT.exists():
+        pytest.skip("needs fonts-wqy-zenhei")
+    scan = scanned_pdf(tmp_path / "scan-0042.pdf", CHINESE_CHAPTER[:2], font=CJK_FONT, size=36)
+    add_file(no_notes, readings, scan)
+    store = make_store()
+    [row] = ingest(no_notes, readings, store)
+    assert row.status == "indexed" and row.title == "第2章 模型评估与选择"
+    chunks = store.chunks({"reading_id": row.doc_id})
+    assert chunks and {c.metadata["title"] for c in chunks} == {"第2章 模型评估与选择"}
+    [again] = ingest(no_notes, readings, store)
+    assert again.status == "unchanged" and again.title == "第2章 模型评估与选择"
+
+
+@pytest.mark.slow
+@needs_tesseract
 def test_reingest_reads_ocr_text_from_the_cache(no_notes: Settings, readings: ReadingList, make_store, tmp_path: Path):
     lib = no_notes.library_dir
     lib.mkdir(parents=True)

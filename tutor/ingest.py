@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -24,7 +24,7 @@ from tutor.lang.quotable import quotable
 from tutor.lang.script import CJK
 from tutor.lang.sentences import split_sentences
 from tutor.lang.tables import apart_from_rows
-from tutor.library import drop_backups, list_library, own_title
+from tutor.library import chapter_title, drop_backups, list_library, own_title
 from tutor.loaders import Block, LoadedDocument, load_file, sound_headings
 from tutor.notes import NoteFile, find_note_files, indexed_heading, level_of_heading
 from tutor.ocr import fingerprint as ocr_fingerprint
@@ -33,7 +33,7 @@ from tutor.readings import ReadingList
 from tutor.roles import NEVER_QUOTED, classify
 from tutor.store import ManifestEntry, Store, chunk_text, version_of
 
-SPLITTER_VERSION = "22"  # bump when splitting changes, so every document is re-chunked
+SPLITTER_VERSION = "23"  # bump when splitting or titling changes, so every document is re-chunked
 _BATCH = 64
 _MIN_CHUNK_CHARS = 30
 _NO_SPACE = re.compile(r"\s+")
@@ -252,12 +252,23 @@ def ingest(
     return rows
 
 
+def _titled_by_chapter(source: Source, loaded: LoadedDocument) -> Source:
+    """A learner's PDF named by the chapter heading its first page carries ("第 7 章 主动学习"), not by its file name:
+    a scan's text is known only once it is read, and questions name the chapter, not the file."""
+    if source.kind != "user" or source.fmt != "pdf" or not loaded.blocks:
+        return source
+    first = loaded.blocks[0]
+    opening = "\n".join([first.section, *(b.text for b in loaded.blocks if b.page == first.page)])
+    title = chapter_title(opening)
+    return replace(source, title=title) if title else source
+
+
 def _ingest_one(settings: Settings, store: Store, source: Source, reporter: Reporter) -> IngestRow:
     """Write the new version's chunks, then switch the manifest to it; the old version is only retired."""
     previous = store.manifest.docs.get(source.doc_id)
     doc_hash = content_hash(source.path, settings)
     if previous and previous.doc_hash == doc_hash:
-        row = IngestRow(source.doc_id, source.title, previous.pages, previous.chunks, "unchanged")
+        row = IngestRow(source.doc_id, previous.title, previous.pages, previous.chunks, "unchanged")
         reporter.finish(row)
         return row
     try:
@@ -265,6 +276,7 @@ def _ingest_one(settings: Settings, store: Store, source: Source, reporter: Repo
             source.path, source.fmt, settings.ingest.min_text_quality, ocr=ocr_for_source(settings, source, reporter)
         )
         loaded = indexed_sections(source, checked_headings(source, loaded))
+        source = _titled_by_chapter(source, loaded)
         chunks = make_chunks(source, loaded, doc_hash, settings)
         if not chunks:
             raise DocumentError(f"{source.path.name}: no text to index.")

@@ -257,9 +257,9 @@ _OCR_SPACE = re.compile(f"(?<=[{CJK_CLASS}])(?<!章) (?=[{CJK_CLASS}])")  # OCR 
 def own_title(doc_id: str, path: Path | None = None) -> str:
     """A learner's document's readable title: the heading a Markdown or text file opens with ("# 推荐排序模型线上 A/B
     实验规范"), or the chapter heading among a scanned chapter's first lines ("第 6 章 集成学习"), else the file name's
-    slug without `user-` and the content hash. The title is matched against
-    questions that name the document ("the team's A/B notes", "奖励模型训练笔记"), and a file name is often
-    pinyin or an abbreviation."""
+    slug without `user-` and the content hash (a scanned PDF's chapter heading replaces that at ingest). The title
+    is matched against questions that name the document ("the team's A/B notes", "奖励模型训练笔记"), and a file
+    name is often pinyin or an abbreviation."""
     if path is not None and path.suffix.lower() in (".md", ".markdown", ".txt"):
         try:
             with path.open(encoding="utf-8", errors="replace") as f:
@@ -270,14 +270,24 @@ def own_title(doc_id: str, path: Path | None = None) -> str:
         m = _HEADING.match(lines[0]) if lines else None
         if m:
             return m.group("title")[:_TITLE_CHARS]
-        for line in lines[:_CHAPTER_LINES]:
-            m = _CHAPTER.search(line)
-            if m:
-                title = re.sub(r"\s{2,}\d+$", "", m.group("title"))  # a page number after the heading
-                title = _OCR_SPACE.sub("", re.sub(r"\s+", " ", title))
-                if len(title) <= _CHAPTER_CHARS and not title.endswith(_SENTENCE_ENDS):  # a heading, not prose
-                    return title
+        chapter = chapter_title(head)
+        if chapter:
+            return chapter
     return re.sub(r"-[0-9a-f]{8}$", "", doc_id.removeprefix(OWN_PREFIX)).replace("-", " ")
+
+
+def chapter_title(text: str) -> str | None:
+    """The chapter heading among a text's first lines ("第 6 章   支 持 向 量 机" → "第 6 章 支持向量机"), or None.
+    Ingest also reads it from a scanned PDF's first OCR'd page, which the file name says nothing about."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines[:_CHAPTER_LINES]:
+        m = _CHAPTER.search(line)
+        if m:
+            title = re.sub(r"\s{2,}\d+$", "", m.group("title"))  # a page number after the heading
+            title = _OCR_SPACE.sub("", re.sub(r"\s+", " ", title))
+            if len(title) <= _CHAPTER_CHARS and not title.endswith(_SENTENCE_ENDS):  # a heading, not prose
+                return title
+    return None
 
 
 def _same_content(settings: Settings, size: int, digest: str) -> Path | None:
