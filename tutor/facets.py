@@ -191,7 +191,12 @@ class FacetIndex:
         """The same question in another language when it was written there under the same id."""
         return self._by_note_id.get((pair.note, lang, pair.id), pair)
 
-    def _phrase_similarity(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def phrasing_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(every phrasing's embedding, the pair row it belongs to): what a fitted question map is fitted against."""
+        matrix, starts = self._phrasings
+        return matrix, np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(matrix)]))
+
+    def phrase_similarity(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(best cosine over each pair's phrasings, cosine with its first phrasing, the pair's own question)."""
         matrix, starts = self._phrasings
         sims = matrix @ vector
@@ -204,14 +209,14 @@ class FacetIndex:
         if not n:
             empty = np.zeros(0, dtype=np.float32)
             return PairSignals(empty, empty, empty, empty, empty, None, empty, empty)
-        similarity, main_similarity = self._phrase_similarity(vector)
+        similarity, main_similarity = self.phrase_similarity(vector)
         return PairSignals(
             similarity=similarity,
             main_similarity=main_similarity,
             answer_similarity=self._answers @ vector,
             lexical=_scaled(self._bm25, tokens, n),
             lexical_question=_scaled(self._bm25_questions, tokens, n),
-            context_similarity=self._phrase_similarity(context)[0] if context is not None else None,
+            context_similarity=self.phrase_similarity(context)[0] if context is not None else None,
             concept_similarity=self._concept_similarity(vector),
             concept_lexical=self._concept_lexical(tokens),
         )

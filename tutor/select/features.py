@@ -23,8 +23,10 @@ from tutor.lang.verdict import verdict_opening
 from tutor.qa import QA
 from tutor.retrieve import Hit, Retrieval, Retriever
 from tutor.select.aspect import ASPECTS, Aspect, aspect_of, definition_subject, grid_subject, strip_persona
+from tutor.select.question_map import QuestionMap
 
 PAIR_CANDIDATES = 24  # closest pairs by their phrasings, the rest come from BM25, the context and named concepts
+FITTED_CANDIDATES = 8  # closest pairs after the fitted question map (tutor/select/question_map.py)
 LEXICAL_CANDIDATES = 8
 CONTEXT_CANDIDATES = 8
 PREVIOUS_CONCEPT_CANDIDATES = 6
@@ -42,6 +44,8 @@ CANDIDATE_FEATURES = (
     "main_similarity",
     "similarity_gap",
     "similarity_rank",
+    "fitted_similarity",
+    "fitted_gap",
     "answer_similarity",
     "context_similarity",
     "lexical",
@@ -168,10 +172,13 @@ class Table:
 class Featurizer:
     """Builds the candidate table for a question from a retrieval."""
 
-    def __init__(self, facets: FacetIndex, glossary: Glossary, retriever: Retriever) -> None:
+    def __init__(
+        self, facets: FacetIndex, glossary: Glossary, retriever: Retriever, question_map: QuestionMap | None = None
+    ) -> None:
         self.facets = facets
         self.glossary = glossary
         self.retriever = retriever
+        self.question_map = question_map if question_map is not None else QuestionMap.load()
         self._doc_token_cache: dict[tuple[int, str], frozenset[str]] = {}
         self._title_vectors: dict[str, np.ndarray] = {}
 
@@ -354,14 +361,15 @@ class Featurizer:
 
     def table(self, text: str, retrieval: Retrieval, history: Sequence[Turn] = ()) -> Table:
         q = self.question(text, retrieval.lang, history)
-        candidates = self._candidates(q, retrieval)
+        fitted = self.facets.phrase_similarity(self.question_map.apply(retrieval.vector))[0]
+        candidates = self._candidates(q, retrieval, fitted)
         prior = self._concept_prior(retrieval.pairs.similarity, q.lang)
         rows = [
             self._doc_row(q, c, retrieval)
             if c.kind == "doc"
             else self._term_row(c, prior)
             if c.kind == "term"
-            else self._pair_row(q, c, retrieval, prior)
+            else self._pair_row(q, c, retrieval, prior, float(fitted[c.row]))
             for c in candidates
         ]
         matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), len(CANDIDATE_FEATURES))
@@ -375,6 +383,8 @@ class Featurizer:
                 rank[order] = np.arange(1, len(rows) + 1)
                 matrix[pairs, CANDIDATE_FEATURES.index("similarity_gap")] = sims[pairs] - best
                 matrix[pairs, CANDIDATE_FEATURES.index("similarity_rank")] = 1.0 / rank[pairs]
+                mapped = matrix[:, CANDIDATE_FEATURES.index("fitted_similarity")]
+                matrix[pairs, CANDIDATE_FEATURES.index("fitted_gap")] = mapped[pairs] - float(mapped[pairs].max())
             # a question that names a document points at the learner's files, away from everything else
             user_docs = np.asarray([c.user_doc for c in candidates])
             if user_docs.any():
@@ -399,13 +409,14 @@ class Featurizer:
         weights /= weights.sum()
         return dict(zip(notes, weights.tolist(), strict=True))
 
-    def _candidates(self, q: Question, r: Retrieval) -> list[Candidate]:
+    def _candidates(self, q: Question, r: Retrieval, fitted: np.ndarray) -> list[Candidate]:
         rows = self._rows_by_lang[q.lang]
         picked: dict[int, None] = {}
         signals = r.pairs
         if len(rows):
             for values, k in (
                 (signals.similarity, PAIR_CANDIDATES),
+                (fitted, FITTED_CANDIDATES),
                 (signals.lexical, LEXICAL_CANDIDATES),
                 *(
                     ((signals.context_similarity, CONTEXT_CANDIDATES),)
@@ -447,7 +458,7 @@ class Featurizer:
 
     # ------------------------------------------------------------------------------------------ rows
 
-    def _pair_row(self, q: Question, c: Candidate, r: Retrieval, prior: dict[str, float]) -> list[float]:
+    def _pair_row(self, q: Question, c: Candidate, r: Retrieval, prior: dict[str, float], fitted: float) -> list[float]:
         i = c.row
         pair = self.facets.pairs[i]
         s = r.pairs
@@ -474,6 +485,7 @@ class Featurizer:
             "bias_overview": float(overview),
             "similarity": float(s.similarity[i]),
             "main_similarity": float(s.main_similarity[i]),
+            "fitted_similarity": fitted,
             "answer_similarity": float(s.answer_similarity[i]),
             "context_similarity": float(s.context_similarity[i]) if s.context_similarity is not None else 0.0,
             "lexical": float(s.lexical[i]),

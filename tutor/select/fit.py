@@ -3,9 +3,10 @@
 Two steps, so the fit is reproducible anywhere:
 
 1. `--extract` (needs an index of the readings in TUTOR_DATA_DIR, e.g. the 16 documents in
-   ../shared/readings/raw): adds the documents the questions need (eval/docs/), asks each conversation's
-   earlier questions, computes every candidate's features and writes them with their labels to
-   eval/select/features.npz.
+   ../shared/readings/raw): fits the question map on the train split (tutor/select/question_map.npz; each train
+   question's own features use the map of the folds without it), adds the documents the questions need
+   (eval/docs/), asks each conversation's earlier questions, computes every candidate's features and writes them
+   with their labels to eval/select/features.npz.
 2. without it: fits the ranker (pairwise logistic regression over candidates, then calibrated), the topic
    model (logistic regression of "declined" over the question's embedding) and the decision model (multinomial
    logistic regression over question-level features, on out-of-fold ranker and topic outputs) on the train
@@ -18,6 +19,7 @@ The frozen test splits (eval/test*/) are never read here.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from dataclasses import dataclass
@@ -37,6 +39,7 @@ from tutor.select.features import (
     question_row,
 )
 from tutor.select.model import DECISIONS, Linear, Models, keeps_verdict, log_odds
+from tutor.select.question_map import QuestionMap, fit_question_map
 from tutor.select.quotes import POOL, QUOTE_FEATURES, QUOTED, candidates, quote_rows
 from tutor.select.topic import C_GRID as TOPIC_C_GRID
 from tutor.select.topic import fit_topic
@@ -51,6 +54,7 @@ RANKED_PARTS = ("real", "grid", "conversation", "own-doc")  # the parts whose to
 VERDICT_GRID = (0.5, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.01)
 FOLDS = 5  # out-of-fold ranker and topic outputs, what the decision model is fitted on
 MAX_NEGATIVES = 40  # wrong candidates paired with each right one, drawn at random with a fixed seed
+MAP_FOLDS = 4  # a train question's features use the question map fitted on the other three quarters
 
 
 @dataclass
@@ -114,12 +118,15 @@ def extract(out: Path = FEATURES) -> Tables:
         tutor.selector.models  # noqa: B018 -- read now: weights fitted on other features cannot be used
     except ConfigError:
         tutor.selector.models = bootstrap()  # conversations' earlier questions are asked with the untrained models
+    whole, folds = fit_question_maps(tutor, items)
+    whole.save()
     with tempfile.TemporaryDirectory() as work:
         doc_ids = add_documents(settings, tutor.readings, [d for i in items for d in i.docs], DOCS, Path(work))
     ingest(settings, tutor.readings, tutor.store)
     by_name = {f"doc:{name}": f"doc:{doc_id}" for name, doc_id in doc_ids.items()}
     rows: dict[str, list[Any]] = {k: [] for k in Tables.__dataclass_fields__}
     for n, item in enumerate(items):
+        tutor.selector.featurizer.question_map = folds[map_fold(item.id)] if item.split == "train" else whole
         history = [tutor.ask(h, level=item.level, lang=item.lang).as_turn() for h in item.history[:1]]
         for h in item.history[1:]:
             history.append(tutor.ask(h, level=item.level, lang=item.lang, history=history).as_turn())
@@ -183,6 +190,38 @@ def extract(out: Path = FEATURES) -> Tables:
     )
     tables.save(out)
     return tables
+
+
+def map_fold(item_id: str) -> int:
+    """A train question's fold for the question map, fixed by its id (independent of the train/dev split)."""
+    return int(hashlib.sha256(f"map:{item_id}".encode()).hexdigest(), 16) % MAP_FOLDS
+
+
+def fit_question_maps(tutor: Any, items: list[Any]) -> tuple[QuestionMap, dict[int, QuestionMap]]:
+    """The question map fitted on every answered train question that names a pair (not conversations, whose
+    answer depends on what came before), and one per fold fitted without that fold."""
+    facets = tutor.selector.featurizer.facets
+    phrasings, phrasing_pair = facets.phrasing_rows()
+    rows_of: dict[str, set[int]] = {}
+    for row, pair in enumerate(facets.pairs):
+        rows_of.setdefault(f"{pair.note}:{pair.id}", set()).add(row)
+    usable = []
+    for item in items:
+        rows = set().union(*(rows_of.get(ref, set()) for ref in item.answers))
+        if item.split == "train" and item.decision == "answer" and not item.history and rows:
+            usable.append((item, rows))
+    vectors = np.stack([tutor.retriever.embed(item.question) for item, _ in usable])
+    answers = [rows for _, rows in usable]
+    fold = np.asarray([map_fold(item.id) for item, _ in usable])
+    print(f"question map: {len(usable)} train questions, {len(phrasings)} phrasings", file=sys.stderr)
+    whole = fit_question_map(vectors, answers, phrasings, phrasing_pair)
+    folds = {
+        f: fit_question_map(
+            vectors[fold != f], [a for a, k in zip(answers, fold, strict=True) if k != f], phrasings, phrasing_pair
+        )
+        for f in range(MAP_FOLDS)
+    }
+    return whole, folds
 
 
 # ------------------------------------------------------------------------------------------ fitting
