@@ -198,6 +198,9 @@ class FacetIndex:
 
     def phrase_similarity(self, vector: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(best cosine over each pair's phrasings, cosine with its first phrasing, the pair's own question)."""
+        if not self.pairs:  # a corpus without Q&A (a learner's documents alone)
+            empty = np.zeros(0, dtype=np.float32)
+            return empty, empty
         matrix, starts = self._phrasings
         sims = matrix @ vector
         best: np.ndarray = np.maximum.reduceat(sims, starts)  # each pair's phrasings are contiguous rows
