@@ -400,8 +400,7 @@ class CardMaker:
         if not evidence and not definition:
             # no concept to define and no sentence of its readings close enough: quote the nearest passage's
             # document rather than leave "the closest they come:" with nothing after it
-            hit = nearest.hit if nearest is not None and nearest.hit is not None else None
-            hit = hit or (retrieval.passages[0] if retrieval.passages else None)
+            hit = (nearest.hit if nearest is not None else None) or next(iter(retrieval.passages), None)
             quoted = self._document_answer(retrieval, hit.reading_id, book, lang) if hit is not None else ""
             if quoted:
                 return " ".join([*parts, quoted]), [], rest

@@ -135,11 +135,11 @@ class FacetIndex:
     def _concepts(self) -> tuple[np.ndarray, list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
         """Per phrasing its concept's index; per concept its pair rows; the concepts' mean phrasings; per
         phrasing, its distance from its concept's mean as a unit vector, and that vector's product with the mean."""
-        matrix, starts = self._phrasings
+        matrix, pair_of_phrasing = self.phrasing_rows()
         keys = list(dict.fromkeys((p.note, p.lang) for p in self.pairs))
         index = {k: i for i, k in enumerate(keys)}
         of_pair = np.asarray([index[(p.note, p.lang)] for p in self.pairs], dtype=np.int64)
-        of_phrasing = np.repeat(of_pair, np.diff(np.r_[starts, len(matrix)]))
+        of_phrasing = of_pair[pair_of_phrasing]
         means = np.zeros((len(keys), matrix.shape[1]), dtype=np.float32)
         np.add.at(means, of_phrasing, matrix)
         means /= np.bincount(of_phrasing, minlength=len(keys))[:, None]
@@ -192,7 +192,8 @@ class FacetIndex:
         return self._by_note_id.get((pair.note, lang, pair.id), pair)
 
     def phrasing_rows(self) -> tuple[np.ndarray, np.ndarray]:
-        """(every phrasing's embedding, the pair row it belongs to): what a fitted question map is fitted against."""
+        """(every phrasing's embedding, the pair row it belongs to): what concepts group and a question map is
+        fitted against."""
         matrix, starts = self._phrasings
         return matrix, np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(matrix)]))
 

@@ -416,7 +416,7 @@ def pass_at_k(samples: int, correct: int, k: int) -> Calculation:
         f"1 − C({samples - correct}, {k}) / C({samples}, {k}) = 1 − {fail_all:.4g} = {value:.4g}",
         (src.PASS_AT_K, src.NAIVE_PASS_AT_K),
         {"samples": samples, "correct": correct, "k": k},
-        {"naive": 1.0 - (1.0 - correct / samples) ** k, "pass_at_1": correct / samples},
+        {"naive": 1.0 - (1.0 - correct / samples) ** k},
     )
 
 
