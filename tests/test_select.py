@@ -18,6 +18,7 @@ from tutor.lexical import Bm25
 from tutor.qa import QA, Pointer
 from tutor.retrieve import Sentence
 from tutor.select.aspect import aspect_of, grid_subject, strip_persona
+from tutor.select.data import with_libraries
 from tutor.select.features import CANDIDATE_FEATURES, QUESTION_BASE, QUESTION_FEATURES, Candidate, Table, question_row
 from tutor.select.model import DECISIONS, Linear, load_models
 from tutor.select.quotes import QUOTE_FEATURES, pick, quote_rows
@@ -347,3 +348,21 @@ def test_only_the_learners_own_file_is_called_their_document() -> None:
     assert document_lead("devlin2018-bert", "BERT", "en") == "“BERT” says:"
     assert document_lead("devlin2018-bert", "BERT", "zh") == "《BERT》中写道："
     assert document_lead("user-rm-notes-0123abcd", "奖励模型笔记", "zh") == "你的文档《奖励模型笔记》中写道："
+
+
+def test_a_labelled_question_sees_the_documents_its_file_names(tmp_path: Path) -> None:
+    """A test split was asked of one learner with its documents added, for every question of it; a file that names
+    no document was asked with none."""
+
+    def line(qid: str, docs: list[str]) -> str:
+        part = "own-doc" if docs else "grid"
+        return json.dumps(
+            {"id": qid, "question": "what is it?", "lang": "en", "part": part, "decision": "answer", "docs": docs}
+        )
+
+    (tmp_path / "a.jsonl").write_text(line("a1", ["t/x.md"]) + "\n" + line("a2", []) + "\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text(line("b1", ["t/y.md", "t/z.md"]) + "\n", encoding="utf-8")
+    (tmp_path / "c.jsonl").write_text(line("c1", []) + "\n", encoding="utf-8")
+    seen = {item.id: library for item, library in with_libraries(tmp_path)}
+    assert seen == {"a1": {"t/x.md"}, "a2": {"t/x.md"}, "b1": {"t/y.md", "t/z.md"}, "c1": frozenset()}
+    assert [item.id for item, _ in with_libraries(tmp_path / "b.jsonl")] == ["b1"]

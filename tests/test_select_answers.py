@@ -26,7 +26,7 @@ from tutor.ocr import PageOcr
 from tutor.qa import QA
 from tutor.readings import load_reading_list
 from tutor.select.aspect import aspect_of
-from tutor.select.documents import scanned_pdf
+from tutor.select.documents import hide_all_but, scanned_pdf
 from tutor.select.features import CANDIDATE_FEATURES
 from tutor.store import Store
 
@@ -405,6 +405,23 @@ def test_a_documents_answer_is_the_document_alone(tutor: Tutor) -> None:
     assert card.background is None, "a note of the bank is not the background of the learner's document"
     assert card.evidence == [], "no second quote block: the document's sentences are already the answer"
     assert {c.reading_id for c in card.citations} == {decision.candidate.hit.reading_id}, card.citations
+
+
+def test_a_hidden_document_is_not_retrieved_quoted_or_cited(indexed: Settings) -> None:
+    """The fit and `tutor eval` hide the documents another learner added; hidden, the dropout page is neither a
+    candidate nor searched for sentences, and the same question is answered from it again once it is shown."""
+    tutor = Tutor.from_settings(indexed, backend="extractive")
+    question = "What dropout rate works for the input layers?"
+    dropout = next(r for r in tutor.retriever.passage_index.readings() if r.startswith("user-dropout"))
+    hide_all_but(tutor.retriever, {"dropout.md": dropout}, [])
+    assert dropout in tutor.retriever.hidden
+    retrieval = tutor.retriever.retrieve(question)
+    assert not any(h.reading_id == dropout for h in [*retrieval.passages, *retrieval.own])
+    assert not any(s.meta.get("reading_id") == dropout for s in tutor.retriever.sentences(retrieval.vector, k=50))
+    assert not any(c.reading_id == dropout for c in tutor.ask(question).citations)
+    hide_all_but(tutor.retriever, {"dropout.md": dropout}, ["train/dropout.md"])  # labels' paths, ids' file names
+    assert dropout not in tutor.retriever.hidden
+    assert any(c.reading_id == dropout for c in tutor.ask(question).citations)
 
 
 def test_a_number_in_a_table_of_the_learners_notes_is_quoted(tutor: Tutor) -> None:

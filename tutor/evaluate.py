@@ -29,7 +29,7 @@ from tutor.lang.script import detect_language
 from tutor.lang.verdict import verdict_polarity
 from tutor.llm.grounding import strip_markers
 from tutor.select.data import Labelled
-from tutor.select.documents import add_documents
+from tutor.select.documents import add_documents, hide_all_but
 
 STAGE_ORDER = ["foundations", "boosting-residual", "attention", "llms", "further"]
 
@@ -305,13 +305,12 @@ class LabelledOutcome:
         }
 
 
-def prepare_documents(tutor: Tutor, items: list[Labelled], docs_dir: Path) -> dict[str, str]:
-    """Add the documents the questions need to the library and index them; file name → library id."""
+def prepare_documents(tutor: Tutor, names: set[str], docs_dir: Path) -> dict[str, str]:
+    """Add the named documents to the library and index them; file name → library id."""
     import tempfile
 
     from tutor.ingest import ingest
 
-    names = [d for i in items for d in i.docs]
     if not names:
         return {}
     with tempfile.TemporaryDirectory() as work:
@@ -320,13 +319,20 @@ def prepare_documents(tutor: Tutor, items: list[Labelled], docs_dir: Path) -> di
     return ids
 
 
-def run_labelled(tutor: Tutor, items: list[Labelled], doc_ids: dict[str, str]) -> Iterator[LabelledOutcome]:
-    for item in items:
-        turns: list[Turn] = []
-        for earlier in item.history:
-            turns.append(tutor.ask(earlier, level=item.level, lang=item.lang, history=turns).as_turn())
-        answer = tutor.ask(item.question, level=item.level, lang="auto", history=turns)
-        yield LabelledOutcome(item, answer, doc_ids)
+def run_labelled(
+    tutor: Tutor, items: list[tuple[Labelled, frozenset[str]]], doc_ids: dict[str, str]
+) -> Iterator[LabelledOutcome]:
+    """Ask each question (its conversation's earlier ones first) seeing only its library's documents."""
+    try:
+        for item, library in items:
+            hide_all_but(tutor.retriever, doc_ids, library)
+            turns: list[Turn] = []
+            for earlier in item.history:
+                turns.append(tutor.ask(earlier, level=item.level, lang=item.lang, history=turns).as_turn())
+            answer = tutor.ask(item.question, level=item.level, lang="auto", history=turns)
+            yield LabelledOutcome(item, answer, doc_ids)
+    finally:
+        tutor.retriever.hidden = frozenset()
 
 
 def _labelled_scores(outcomes: list[LabelledOutcome]) -> dict[str, Any]:
@@ -383,12 +389,11 @@ def is_labelled(path: Path) -> bool:
 def run_labelled_eval(tutor: Tutor, path: Path, split: str, as_json: bool) -> dict[str, Any]:
     """Ask every labelled question (after adding the documents they need); print lines and the summary."""
     from tutor.config import PROJECT_ROOT
-    from tutor.select.data import load_dir, load_labelled
+    from tutor.select.data import with_libraries
 
-    items = load_dir(path) if path.is_dir() else load_labelled(path)
-    if split != "all":
-        items = [i for i in items if i.split == split]
-    doc_ids = prepare_documents(tutor, items, PROJECT_ROOT / "eval" / "docs")
+    items = [(item, library) for item, library in with_libraries(path) if split in ("all", item.split)]
+    names = {name for _, library in items for name in library}
+    doc_ids = prepare_documents(tutor, names, PROJECT_ROOT / "eval" / "docs")
     outcomes = []
     for outcome in run_labelled(tutor, items, doc_ids):
         outcomes.append(outcome)

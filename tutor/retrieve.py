@@ -273,6 +273,9 @@ class Retriever:
         self.passage_index = ChunkIndex(
             store, {"$and": [{"kind": {"$ne": "sentence"}}, {"role": {"$nin": sorted(NEVER_QUOTED)}}]}
         )
+        # Documents retrieval leaves out. The fit and `tutor eval` add every labelled question's documents to one
+        # library, but a learner has only their own few: each question is asked seeing only those of its file.
+        self.hidden: frozenset[str] = frozenset()
 
     # ------------------------------------------------------------------------------------------ pieces
 
@@ -322,8 +325,14 @@ class Retriever:
         self.sentence_index.load()
         self.retrieve("attention")
 
+    def _visible(self, index: ChunkIndex, reading_ids: Sequence[str] | None = None) -> list[str] | None:
+        """The readings a search may look in: `reading_ids` (None: all) less the hidden ones."""
+        if not self.hidden:
+            return list(reading_ids) if reading_ids is not None else None
+        return [r for r in (reading_ids if reading_ids is not None else index.readings()) if r not in self.hidden]
+
     def _dense(self, vector: np.ndarray) -> list[tuple[Document, float]]:
-        return self.passage_index.nearest(vector, self.settings.retrieval.candidates)
+        return self.passage_index.nearest(vector, self.settings.retrieval.candidates, self._visible(self.passage_index))
 
     def _lexical(self, query: str) -> list[Document]:
         bm25, docs = self._lexical_index()
@@ -331,6 +340,8 @@ class Retriever:
         if bm25 is None or not tokens:
             return []
         scores = bm25.scores(tokens)
+        if self.hidden:
+            scores = np.where([str(d.metadata.get("reading_id")) in self.hidden for d in docs], 0.0, scores)
         ranked = np.argsort(-scores)[: self.settings.retrieval.candidates]
         return [docs[i] for i in ranked if scores[i] > 0]
 
@@ -343,7 +354,7 @@ class Retriever:
         notes: bool | None = None,
     ) -> list[Sentence]:
         """The indexed sentences nearest to `vector`, optionally only in some readings, roles or kinds."""
-        found = self.sentence_index.nearest(vector, k, reading_ids, roles, notes)
+        found = self.sentence_index.nearest(vector, k, self._visible(self.sentence_index, reading_ids), roles, notes)
         return [Sentence(doc.page_content, dict(doc.metadata), sim, str(doc.id or "")) for doc, sim in found]
 
     def around(self, sentence: Sentence, before: int = 1, after: int = 1) -> list[Sentence]:
@@ -437,7 +448,7 @@ class Retriever:
         own = [
             Hit(doc, 0.0, sim)
             for doc_id in self.passage_index.readings()
-            if is_own_document(doc_id) and doc_id not in found
+            if is_own_document(doc_id) and doc_id not in found and doc_id not in self.hidden
             for doc, sim in self.passage_index.nearest(vector, 1, [doc_id])
         ]
         return Retrieval(

@@ -67,3 +67,15 @@ def load_labelled(path: Path) -> list[Labelled]:
 def load_dir(folder: Path) -> list[Labelled]:
     """The labelled questions of every *.jsonl file in a folder, in file order."""
     return [item for path in sorted(folder.glob("*.jsonl")) for item in load_labelled(path)]
+
+
+def with_libraries(path: Path) -> list[tuple[Labelled, frozenset[str]]]:
+    """Each labelled question of a file (or of every file in a folder) with its library: the documents its file's
+    questions name. A test split was asked of one learner who had added its few documents, for every one of its
+    questions; a file that names none was asked with none."""
+    out: list[tuple[Labelled, frozenset[str]]] = []
+    for file in sorted(path.glob("*.jsonl")) if path.is_dir() else [path]:
+        items = load_labelled(file)
+        library = frozenset(d for item in items for d in item.docs)
+        out.extend((item, library) for item in items)
+    return out

@@ -15,8 +15,9 @@ from pathlib import Path
 from tutor.config import Settings
 from tutor.errors import ConfigError
 from tutor.lang.script import has_cjk
-from tutor.library import add_file
+from tutor.library import add_file, is_own_document
 from tutor.readings import ReadingList
+from tutor.retrieve import Retriever
 
 CJK_FONTS = (
     Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),  # Debian's fonts-wqy-zenhei
@@ -72,3 +73,12 @@ def add_documents(
             path = scanned_pdf(source.read_text(encoding="utf-8"), work_dir / source.name.replace(".scan.txt", ".pdf"))
         ids[source.name] = add_file(settings, readings, path).doc_id
     return ids
+
+
+def hide_all_but(retriever: Retriever, doc_ids: dict[str, str], library: Iterable[str]) -> None:
+    """Let retrieval see only the learner's documents named in `library` (paths under eval/docs/; `doc_ids` is
+    keyed by file name, as `add_documents` returns it): every other learner's document in the index is hidden, as
+    if that learner had never added it."""
+    mine = {doc_ids[Path(name).name] for name in library if Path(name).name in doc_ids}
+    own = {r for r in retriever.passage_index.readings() if is_own_document(r)}
+    retriever.hidden = frozenset(own - mine)

@@ -5,7 +5,8 @@ Two steps, so the fit is reproducible anywhere:
 1. `--extract` (needs an index of the readings in TUTOR_DATA_DIR, e.g. the 16 documents in
    ../shared/readings/raw): fits the question map on the train split (tutor/select/question_map.npz; each train
    question's own features use the map of the folds without it), adds the documents the questions need
-   (eval/docs/), asks each conversation's earlier questions, computes every candidate's features and writes them
+   (eval/docs/; each question sees only the documents its own file names, as the learner who asked it had
+   added them), asks each conversation's earlier questions, computes every candidate's features and writes them
    with their labels to eval/select/features.npz.
 2. without it: fits the ranker (pairwise logistic regression over candidates, then calibrated), the topic
    model (logistic regression of "declined" over the question's embedding) and the decision model (multinomial
@@ -108,11 +109,12 @@ def extract(out: Path = FEATURES) -> Tables:
     from tutor.config import Settings
     from tutor.ingest import ingest
     from tutor.lang.verdict import verdict_polarity
-    from tutor.select.data import load_dir
-    from tutor.select.documents import add_documents
+    from tutor.select.data import with_libraries
+    from tutor.select.documents import add_documents, hide_all_but
 
     settings = Settings()
-    items = load_dir(LABELLED)
+    labelled = with_libraries(LABELLED)
+    items = [item for item, _ in labelled]
     tutor = Tutor.from_settings(settings)
     try:
         tutor.selector.models  # noqa: B018 -- read now: weights fitted on other features cannot be used
@@ -121,12 +123,13 @@ def extract(out: Path = FEATURES) -> Tables:
     whole, folds = fit_question_maps(tutor, items)
     whole.save()
     with tempfile.TemporaryDirectory() as work:
-        doc_ids = add_documents(settings, tutor.readings, [d for i in items for d in i.docs], DOCS, Path(work))
+        doc_ids = add_documents(settings, tutor.readings, [d for _, lib in labelled for d in lib], DOCS, Path(work))
     ingest(settings, tutor.readings, tutor.store)
     by_name = {f"doc:{name}": f"doc:{doc_id}" for name, doc_id in doc_ids.items()}
     rows: dict[str, list[Any]] = {k: [] for k in Tables.__dataclass_fields__}
-    for n, item in enumerate(items):
+    for n, (item, library) in enumerate(labelled):
         tutor.selector.featurizer.question_map = folds[map_fold(item.id)] if item.split == "train" else whole
+        hide_all_but(tutor.retriever, doc_ids, library)  # each question sees only its own learner's documents
         history = [tutor.ask(h, level=item.level, lang=item.lang).as_turn() for h in item.history[:1]]
         for h in item.history[1:]:
             history.append(tutor.ask(h, level=item.level, lang=item.lang, history=history).as_turn())
