@@ -48,7 +48,6 @@ CANDIDATE_FEATURES = (
     "fitted_gap",
     "answer_similarity",
     "context_similarity",
-    "fitted_context_similarity",
     "lexical",
     "lexical_question",
     "concept_similarity",
@@ -363,26 +362,14 @@ class Featurizer:
     def table(self, text: str, retrieval: Retrieval, history: Sequence[Turn] = ()) -> Table:
         q = self.question(text, retrieval.lang, history)
         fitted = self.facets.phrase_similarity(self.question_map.apply(retrieval.vector))[0]
-        # a follow-up read with the question before it, through the same map
-        context = retrieval.context_vector
-        fitted_context = (
-            self.facets.phrase_similarity(self.question_map.apply(context))[0] if context is not None else None
-        )
-        candidates = self._candidates(q, retrieval, fitted, fitted_context)
+        candidates = self._candidates(q, retrieval, fitted)
         prior = self._concept_prior(retrieval.pairs.similarity, q.lang)
         rows = [
             self._doc_row(q, c, retrieval)
             if c.kind == "doc"
             else self._term_row(c, prior)
             if c.kind == "term"
-            else self._pair_row(
-                q,
-                c,
-                retrieval,
-                prior,
-                float(fitted[c.row]),
-                float(fitted_context[c.row]) if fitted_context is not None else 0.0,
-            )
+            else self._pair_row(q, c, retrieval, prior, float(fitted[c.row]))
             for c in candidates
         ]
         matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), len(CANDIDATE_FEATURES))
@@ -422,9 +409,7 @@ class Featurizer:
         weights /= weights.sum()
         return dict(zip(notes, weights.tolist(), strict=True))
 
-    def _candidates(
-        self, q: Question, r: Retrieval, fitted: np.ndarray, fitted_context: np.ndarray | None
-    ) -> list[Candidate]:
+    def _candidates(self, q: Question, r: Retrieval, fitted: np.ndarray) -> list[Candidate]:
         rows = self._rows_by_lang[q.lang]
         picked: dict[int, None] = {}
         signals = r.pairs
@@ -438,7 +423,6 @@ class Featurizer:
                     if signals.context_similarity is not None
                     else ()
                 ),
-                *(((fitted_context, FITTED_CANDIDATES),) if fitted_context is not None else ()),
             ):
                 sub = values[rows]
                 top = rows[np.argsort(-sub)[:k]]
@@ -474,9 +458,7 @@ class Featurizer:
 
     # ------------------------------------------------------------------------------------------ rows
 
-    def _pair_row(
-        self, q: Question, c: Candidate, r: Retrieval, prior: dict[str, float], fitted: float, fitted_context: float
-    ) -> list[float]:
+    def _pair_row(self, q: Question, c: Candidate, r: Retrieval, prior: dict[str, float], fitted: float) -> list[float]:
         i = c.row
         pair = self.facets.pairs[i]
         s = r.pairs
@@ -506,7 +488,6 @@ class Featurizer:
             "fitted_similarity": fitted,
             "answer_similarity": float(s.answer_similarity[i]),
             "context_similarity": float(s.context_similarity[i]) if s.context_similarity is not None else 0.0,
-            "fitted_context_similarity": fitted_context,
             "lexical": float(s.lexical[i]),
             "lexical_question": float(s.lexical_question[i]),
             "concept_similarity": float(s.concept_similarity[i]),

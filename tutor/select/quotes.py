@@ -1,8 +1,9 @@
 """Which sentences of a document to quote for a question.
 
 A document answers by being quoted, so the quote must hold the answer, not merely sound like the question.
-Each sentence of the document is described by a few numbers and scored by a logistic model fitted on the
-labelled questions about learners' documents (a sentence is right when it holds one of the question's facts):
+Each sentence is described by a few numbers and scored by a logistic model fitted on the labelled questions
+about learners' documents (a sentence is right when what is quoted of it, the sentence with its neighbours in its
+section, holds one of the question's facts):
 `python -m tutor.select.fit` fits it with the selector. Without fitted weights the closest sentences are quoted.
 """
 
