@@ -109,7 +109,6 @@ def extract(out: Path = FEATURES) -> Tables:
     from tutor.config import Settings
     from tutor.ingest import ingest
     from tutor.lang.verdict import verdict_polarity
-    from tutor.retrieve import Sentence
     from tutor.select.data import with_libraries
     from tutor.select.documents import add_documents, hide_all_but
 
@@ -128,10 +127,6 @@ def extract(out: Path = FEATURES) -> Tables:
     ingest(settings, tutor.readings, tutor.store)
     by_name = {f"doc:{name}": f"doc:{doc_id}" for name, doc_id in doc_ids.items()}
     rows: dict[str, list[Any]] = {k: [] for k in Tables.__dataclass_fields__}
-
-    def stretch(sentence: Sentence) -> list[Sentence]:
-        return tutor.selector.retriever.around(sentence, BEFORE, AFTER)
-
     for n, (item, library) in enumerate(labelled):
         tutor.selector.featurizer.question_map = folds[map_fold(item.id)] if item.split == "train" else whole
         hide_all_but(tutor.retriever, doc_ids, library)  # each question sees only its own learner's documents
@@ -172,7 +167,8 @@ def extract(out: Path = FEATURES) -> Tables:
             asked = item.question.lower()
             facts = [[a.lower() for a in group if a.lower() not in asked] for group in item.facts]
             for sentence in pool:
-                text = " ".join(s.text for s in stretch(sentence)).lower()  # what the learner is shown of it
+                shown = tutor.retriever.around(sentence, BEFORE, AFTER)  # what the learner is shown of it
+                text = " ".join(s.text for s in shown).lower()
                 rows["sent_y"].append(int(any(any(a in text for a in group) for group in facts)))
                 rows["sent_q"].append(n)
         if (n + 1) % 100 == 0:
