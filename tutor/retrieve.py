@@ -325,10 +325,10 @@ class Retriever:
         self.sentence_index.load()
         self.retrieve("attention")
 
-    def _visible(self, index: ChunkIndex, reading_ids: Sequence[str] | None = None) -> list[str] | None:
+    def _visible(self, index: ChunkIndex, reading_ids: Sequence[str] | None = None) -> Sequence[str] | None:
         """The readings a search may look in: `reading_ids` (None: all) less the hidden ones."""
         if not self.hidden:
-            return list(reading_ids) if reading_ids is not None else None
+            return reading_ids
         return [r for r in (reading_ids if reading_ids is not None else index.readings()) if r not in self.hidden]
 
     def _dense(self, vector: np.ndarray) -> list[tuple[Document, float]]:

@@ -496,10 +496,8 @@ def _fit_quotes(t: Tables, train: np.ndarray, dev: np.ndarray) -> tuple[Linear, 
     for c in C_GRID:
         fitted = LogisticRegression(C=c, max_iter=2000).fit((t.sent_x[rows] - mean) / scale, t.sent_y[rows])
         models[c] = Linear(QUOTE_FEATURES, mean, scale, fitted.coef_, fitted.intercept_)
-    scores = {
-        c: (_quoted_facts(t, m.probability(t.sent_x), dev, 1), _quoted_facts(t, m.probability(t.sent_x), dev))
-        for c, m in models.items()
-    }
+    probabilities = {c: m.probability(t.sent_x) for c, m in models.items()}
+    scores = {c: (_quoted_facts(t, p, dev, 1), _quoted_facts(t, p, dev)) for c, p in probabilities.items()}
     best = max(scores, key=lambda c: (round(scores[c][0], 6), round(scores[c][1], 6), -c))
     closest = t.sent_x[:, QUOTE_FEATURES.index("similarity")]
     report = {
