@@ -266,6 +266,20 @@ def test_the_bare_grid_questions_about_every_concept_are_answered(tutor: Tutor) 
     assert len(firsts) > 30 and not declined, declined
 
 
+def test_a_chinese_notes_sentences_are_joined_without_a_space(tutor: Tutor) -> None:
+    """A note's overview is split into sentences and re-joined; Chinese leaves no space after "。" ("其他词。 所以"
+    was shown)."""
+    firsts = {}
+    for term in tutor.glossary.terms:
+        if term.note and term.zh:
+            firsts.setdefault(term.note, term)
+    gaps = []
+    for term in firsts.values():
+        answer = tutor.ask(f"{term.zh[0]}是什么？", level="beginner")
+        gaps += [f"{term.zh[0]}: {m.group()}" for m in re.finditer(r"[。！？；][ \t]+[\u4e00-\u9fff]", answer.text)]
+    assert len(firsts) > 30 and not gaps, gaps
+
+
 def test_a_term_written_as_one_word_in_a_chinese_question_is_answered_and_followed(tutor: Tutor) -> None:
     first = tutor.ask("PagedAttention 是什么？")  # the glossary writes it "paged attention"
     assert first.decision["kind"] == "answer" and first.decision["concept"] == "note-batching-paged-memory"

@@ -259,7 +259,7 @@ class CardMaker:
         sentences = split_sentences(note.sections.get(level, "")) if note else []
         if not sentences:
             return pair.a, ""
-        return " ".join(sentences[:3]), " ".join(sentences[3:])
+        return _joined(sentences[:3]), _joined(sentences[3:])
 
     def _cite_place(self, book: CitationBook, place: Pointer, quote: Sentence | None) -> int:
         reading = self.readings.by_id.get(place.id)
@@ -327,7 +327,7 @@ class CardMaker:
         n = book.cite(r.id, "", None, kind="reading-list" if r.id not in self.retriever.store.manifest.docs else None)
         if lang == "zh":
             lines = f"《{r.title}》（{r.short_authors}，{r.year}）：{r.why_zh}"
-            return f"{lines} {WORDS['zh']['reading_list']}：{sections}。[{n}]" if sections else f"{lines} [{n}]"
+            return f"{lines}{WORDS['zh']['reading_list']}：{sections}。[{n}]" if sections else f"{lines} [{n}]"
         lines = f"*{r.title}* ({r.short_authors}, {r.year}): {r.why_en}"
         return f"{lines} {WORDS['en']['reading_list']}: {sections}. [{n}]" if sections else f"{lines} [{n}]"
 
@@ -375,10 +375,10 @@ class CardMaker:
         note = self.notes.get(concept, lang) if concept else None
         words = WORDS[lang]
         sentences = split_sentences(note.sections.get(level, "")) if note is not None else []
-        rest = " ".join(sentences[2:])
+        rest = _joined(sentences[2:])
         definition = ""
         if note is not None and sentences:
-            definition = f"{' '.join(sentences[:2])} [{book.cite(note.id, words[level], title=note.title)}]"
+            definition = f"{_joined(sentences[:2])} [{book.cite(note.id, words[level], title=note.title)}]"
         if definition and note is not None and decision.aspect == "explain":
             # an explanation or an analogy is asked for, not a point the readings may lack: the concept, plainly,
             # and its analogy
@@ -506,3 +506,9 @@ def _same_place(sentence: Sentence, place: Pointer) -> bool:
 
 def _overlaps(a: str, b: str) -> bool:
     return a[:60].lower() == b[:60].lower()
+
+
+def _joined(sentences: list[str]) -> str:
+    """A note's sentences back in one paragraph: joined by a space, which Chinese writing does not leave between
+    two sentences ("其他词。所以")."""
+    return close_cjk_gaps(" ".join(sentences))
