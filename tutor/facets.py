@@ -34,6 +34,8 @@ class PairSignals:
     lexical: np.ndarray  # BM25 over the pair's phrasings and answer, scaled to 0..1
     lexical_question: np.ndarray  # BM25 over the pair's phrasings alone, scaled to 0..1
     context_similarity: np.ndarray | None  # as `similarity`, for the question read with the one before it
+    # as `similarity`, for the previous question alone: a follow-up's pair close to it re-answers what was asked
+    previous_similarity: np.ndarray | None
     # Within each concept (note and language): what tells a pair from its siblings. The question and the
     # phrasings less their concept's mean phrasing, compared (best phrasing); BM25 over the concept's own
     # phrasings, whose word weights come from that concept alone, scaled to its best pair.
@@ -183,6 +185,15 @@ class FacetIndex:
         row: np.ndarray = self._answers[self._index[pair.key]]
         return row
 
+    def answer_closeness(self, key: str) -> np.ndarray | None:
+        """Every pair's answer's cosine with the answer of the pair `key` (None when no pair has that key): what a
+        follow-up's candidate would repeat of the answer just given."""
+        row = self._index.get(key)
+        if row is None:
+            return None
+        closeness: np.ndarray = self._answers @ self._answers[row]
+        return closeness
+
     @cached_property
     def _index(self) -> dict[str, int]:
         return {p.key: i for i, p in enumerate(self.pairs)}
@@ -207,12 +218,19 @@ class FacetIndex:
         best: np.ndarray = np.maximum.reduceat(sims, starts)  # each pair's phrasings are contiguous rows
         return best, sims[starts]
 
-    def signals(self, vector: np.ndarray, tokens: Sequence[str], context: np.ndarray | None = None) -> PairSignals:
-        """Every pair's closeness to the question: dense (phrasings, answer), lexical, and with the context."""
+    def signals(
+        self,
+        vector: np.ndarray,
+        tokens: Sequence[str],
+        context: np.ndarray | None = None,
+        previous: np.ndarray | None = None,
+    ) -> PairSignals:
+        """Every pair's closeness to the question: dense (phrasings, answer), lexical, with the context, and to
+        the previous question on its own."""
         n = len(self.pairs)
         if not n:
             empty = np.zeros(0, dtype=np.float32)
-            return PairSignals(empty, empty, empty, empty, empty, None, empty, empty)
+            return PairSignals(empty, empty, empty, empty, empty, None, None, empty, empty)
         similarity, main_similarity = self.phrase_similarity(vector)
         return PairSignals(
             similarity=similarity,
@@ -221,6 +239,7 @@ class FacetIndex:
             lexical=_scaled(self._bm25, tokens, n),
             lexical_question=_scaled(self._bm25_questions, tokens, n),
             context_similarity=self.phrase_similarity(context)[0] if context is not None else None,
+            previous_similarity=self.phrase_similarity(previous)[0] if previous is not None else None,
             concept_similarity=self._concept_similarity(vector),
             concept_lexical=self._concept_lexical(tokens),
         )

@@ -429,9 +429,10 @@ class Retriever:
         matches = self.glossary.matches_in(question)
         vector = self._in_one_language(question, self.embed(question), matches, lang)
         previous = history[-1] if history else None
-        context = normalise(2 * vector + self.embed(previous.question)) if previous else None
+        previous_vector = self.embed(previous.question) if previous else None
+        context = normalise(2 * vector + previous_vector) if previous_vector is not None else None
         tokens = tokenize(" ".join([question, *(m.term.en for m in matches)]))
-        pairs = self.facet_index.signals(vector, tokens, context)
+        pairs = self.facet_index.signals(vector, tokens, context, previous_vector)
         extras = bool(_ASKS_FOR_EXTRAS.search(question))
         query = f"{previous.question} {question}" if previous else question
         search_vector = vector if context is None else normalise(vector + context)

@@ -76,6 +76,8 @@ CANDIDATE_FEATURES = (
     "previous_concept_refers",
     "previous_concept_pronoun",
     "previous_concept_ellipsis",
+    "previous_question_similarity",
+    "previous_answer_closeness",
     "doc_similarity",
     "doc_sentence_similarity",
     "doc_lexical",
@@ -83,6 +85,7 @@ CANDIDATE_FEATURES = (
     "doc_terms",
     "doc_words_covered",
     "doc_words_exclusive",
+    "user_doc_unnamed",
     "doc_title_similarity",
     "doc_title_gap",
     "document_named",
@@ -364,12 +367,13 @@ class Featurizer:
         fitted = self.facets.phrase_similarity(self.question_map.apply(retrieval.vector))[0]
         candidates = self._candidates(q, retrieval, fitted)
         prior = self._concept_prior(retrieval.pairs.similarity, q.lang)
+        repeats = self.facets.answer_closeness(q.previous.facet) if q.previous is not None else None
         rows = [
             self._doc_row(q, c, retrieval)
             if c.kind == "doc"
             else self._term_row(c, prior)
             if c.kind == "term"
-            else self._pair_row(q, c, retrieval, prior, float(fitted[c.row]))
+            else self._pair_row(q, c, retrieval, prior, float(fitted[c.row]), repeats)
             for c in candidates
         ]
         matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), len(CANDIDATE_FEATURES))
@@ -458,7 +462,16 @@ class Featurizer:
 
     # ------------------------------------------------------------------------------------------ rows
 
-    def _pair_row(self, q: Question, c: Candidate, r: Retrieval, prior: dict[str, float], fitted: float) -> list[float]:
+    def _pair_row(
+        self,
+        q: Question,
+        c: Candidate,
+        r: Retrieval,
+        prior: dict[str, float],
+        fitted: float,
+        repeats: np.ndarray | None,
+    ) -> list[float]:
+        """`repeats`: every pair's answer's closeness to the answer just given, in a conversation."""
         i = c.row
         pair = self.facets.pairs[i]
         s = r.pairs
@@ -518,6 +531,10 @@ class Featurizer:
             "previous_concept_refers": previous * q.refers_back,
             "previous_concept_pronoun": previous * q.pronoun,
             "previous_concept_ellipsis": previous * q.ellipsis,
+            "previous_question_similarity": float(s.previous_similarity[i])
+            if s.previous_similarity is not None
+            else 0.0,
+            "previous_answer_closeness": float(repeats[i]) if repeats is not None else 0.0,
         }
         return [values.get(name, 0.0) for name in CANDIDATE_FEATURES]
 
@@ -548,6 +565,7 @@ class Featurizer:
         terms = len(q.strong_terms & body_terms) / len(q.strong_terms) if q.strong_terms else 0.0
         lexical = max((h.score for h in r.passages), default=0.0)
         doc_tokens = self._doc_tokens(hit.reading_id)
+        exclusive = len((q.tokens & doc_tokens) - self._bank_tokens) / len(q.tokens) if q.tokens else 0.0
         values = {
             "bias_doc": 1.0,
             "bias_user_doc": float(c.user_doc),
@@ -557,9 +575,10 @@ class Featurizer:
             "doc_title_match": title,
             "doc_terms": terms,
             "doc_words_covered": len(q.tokens & doc_tokens) / len(q.tokens) if q.tokens else 0.0,
-            "doc_words_exclusive": len((q.tokens & doc_tokens) - self._bank_tokens) / len(q.tokens)
-            if q.tokens
-            else 0.0,
+            "doc_words_exclusive": exclusive,
+            # a learner's document the question names nothing of (no word of its own, no title word, not "my
+            # notes"): a general question, which the bank answers at the learner's level
+            "user_doc_unnamed": float(c.user_doc and not exclusive and not title and not q.names_document),
             # the title across languages ("约束解码那份笔记" and "constrained decoding notes"), against the words the
             # question names a document by when it has them
             "doc_title_similarity": self._title_similarity(str(hit.meta["title"]), q, r)
