@@ -305,6 +305,17 @@ def test_a_document_is_quoted_where_it_holds_the_answer() -> None:
     assert pick(question, [near, holds, heading], fitted, k=1) == [holds]
 
 
+def test_a_question_shares_its_field_terms_with_a_document_in_the_other_language() -> None:
+    """The glossary's forms of the terms a question names count as its words: a Chinese question about the KV
+    cache shares them with an English page, which shared no word with it before."""
+    question = "键值缓存占多少显存？"
+    terms = [m.term for m in load_glossary(REPO / "corpus").matches_in(question)]
+    page = Sentence("The KV cache took 11 GB of the 24 GB card at batch 8.", {}, 0.5)
+    words = QUOTE_FEATURES.index("words_shared")
+    assert quote_rows(question, [page])[0, words] == 0.0
+    assert quote_rows(question, [page], terms)[0, words] > 0.0
+
+
 def test_a_cost_question_is_quoted_where_the_document_states_a_cost() -> None:
     question = "这次数据清洗一共花了多少钱？"
     opening = Sentence("这份笔记记录我们清洗对话数据的流程和花费。", {"chunk": 0}, 0.50)

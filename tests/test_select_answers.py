@@ -19,6 +19,7 @@ from webapp import Server
 from tutor.answer import Answer, Tutor
 from tutor.config import Settings
 from tutor.conversation import Turn
+from tutor.glossary import Term
 from tutor.ingest import ingest
 from tutor.lang.verdict import verdict_opening
 from tutor.library import add_file
@@ -246,13 +247,19 @@ def test_every_glossary_term_asked_what_it_is_is_answered(tutor: Tutor) -> None:
     assert not declined, declined
 
 
-def test_the_bare_grid_questions_about_every_concept_are_answered(tutor: Tutor) -> None:
-    """The grid's other bare forms, for the first glossary term of every concept: how it works, why it is needed,
-    in both languages; the decision model had learned "how does…" from off-path "how do I…" questions."""
-    firsts = {}
+def first_terms(tutor: Tutor) -> dict[str, Term]:
+    """The first glossary term of every concept that has a Chinese form, by note id."""
+    firsts: dict[str, Term] = {}
     for term in tutor.glossary.terms:
         if term.note and term.zh:
             firsts.setdefault(term.note, term)
+    return firsts
+
+
+def test_the_bare_grid_questions_about_every_concept_are_answered(tutor: Tutor) -> None:
+    """The grid's other bare forms, for the first glossary term of every concept: how it works, why it is needed,
+    in both languages; the decision model had learned "how does…" from off-path "how do I…" questions."""
+    firsts = first_terms(tutor)
     declined = []
     for term in firsts.values():
         for question, lang in (
@@ -269,10 +276,7 @@ def test_the_bare_grid_questions_about_every_concept_are_answered(tutor: Tutor) 
 def test_a_chinese_notes_sentences_are_joined_without_a_space(tutor: Tutor) -> None:
     """A note's overview is split into sentences and re-joined; Chinese leaves no space after "。" ("其他词。 所以"
     was shown)."""
-    firsts = {}
-    for term in tutor.glossary.terms:
-        if term.note and term.zh:
-            firsts.setdefault(term.note, term)
+    firsts = first_terms(tutor)
     gaps = []
     for term in firsts.values():
         answer = tutor.ask(f"{term.zh[0]}是什么？", level="beginner")

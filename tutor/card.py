@@ -343,7 +343,7 @@ class CardMaker:
         """A document answers: the sentences most worth quoting for the question, each with its neighbours in its
         section (a number or a name often sits in the next sentence), best first, each stretch cited once."""
         found = self.retriever.sentences(retrieval.vector, k=quotes.POOL, reading_ids=[doc_id], roles=retrieval.roles())
-        chosen = quotes.pick(retrieval.question, found, self.quote_model())
+        chosen = quotes.pick(retrieval.question, found, self.quote_model(), [m.term for m in retrieval.matches])
         if not chosen:
             return ""
         stretches: list[tuple[Sentence, list[Sentence]]] = []

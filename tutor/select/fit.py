@@ -162,7 +162,7 @@ def extract(out: Path = FEATURES) -> Tables:
                 continue
             found = tutor.retriever.sentences(retrieval.vector, POOL, [ref.removeprefix("doc:")], retrieval.roles())
             pool = candidates(found)
-            rows["sent_x"].extend(quote_rows(item.question, pool))
+            rows["sent_x"].extend(quote_rows(item.question, pool, [m.term for m in retrieval.matches]))
             # A fact the question itself states ("the 0.75 threshold") tells nothing about a sentence repeating it.
             asked = item.question.lower()
             facts = [[a.lower() for a in group if a.lower() not in asked] for group in item.facts]

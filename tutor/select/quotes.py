@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tutor.glossary import Term
 from tutor.lang.numbers import numbers_in, same_number
 from tutor.lang.tokens import tokenize
 from tutor.lang.units import asked_kinds, states_kind
@@ -39,14 +40,17 @@ MOST_SENTENCES = 7  # a document's quoted stretches stop growing past this many 
 _LONG = 300  # characters: longer sentences count as this long
 
 
-def quote_rows(question: str, sentences: Sequence[Sentence]) -> np.ndarray:
+def quote_rows(question: str, sentences: Sequence[Sentence], terms: Sequence[Term] = ()) -> np.ndarray:
     """QUOTE_FEATURES of each sentence for one question (a row per sentence).
+
+    `terms`: the glossary terms the question names. Their forms in both languages count as asked words, so a
+    Chinese question shares "KV cache" with an English page (and an English one 显存 with a Chinese page).
 
     Some are relative to the pool: how far below the closest sentence it is, and the shared words weighted by
     how few of the pool's sentences use them (a word every sentence of the document repeats tells nothing). Two
     say where an answer is unlikely or likely: the document's opening passage (what the notes are about, seldom a
     result), and a sentence stating the kind of quantity asked (a cost, a duration, a size, a share)."""
-    asked = set(tokenize(question))
+    asked = set(tokenize(question)).union(*(tokenize(form) for t in terms for form in (t.en, *t.zh, *t.variants)))
     kinds = asked_kinds(question)
     numbers = numbers_in(question)
     words = [set(tokenize(s.text)) for s in sentences]
@@ -79,12 +83,18 @@ def candidates(sentences: Sequence[Sentence]) -> list[Sentence]:
     return [s for s in sentences if s.quotable and not s.text.rstrip().endswith(("?", "？"))]
 
 
-def pick(question: str, sentences: Sequence[Sentence], model: Linear | None, k: int = QUOTED) -> list[Sentence]:
+def pick(
+    question: str,
+    sentences: Sequence[Sentence],
+    model: Linear | None,
+    terms: Sequence[Term] = (),
+    k: int = QUOTED,
+) -> list[Sentence]:
     """The k sentences best worth quoting, best first: by the fitted model, else by closeness."""
     pool = candidates(sentences)
     if not pool:
         return []
     if model is None:
         return sorted(pool, key=lambda s: -s.similarity)[:k]
-    scores = model.probability(quote_rows(question, pool))
+    scores = model.probability(quote_rows(question, pool, terms))
     return [pool[int(i)] for i in np.argsort(-scores)[:k]]
