@@ -34,7 +34,8 @@ class PairSignals:
     lexical: np.ndarray  # BM25 over the pair's phrasings and answer, scaled to 0..1
     lexical_question: np.ndarray  # BM25 over the pair's phrasings alone, scaled to 0..1
     context_similarity: np.ndarray | None  # as `similarity`, for the question read with the one before it
-    # as `similarity`, for the previous question alone: a follow-up's pair close to it re-answers what was asked
+    # as `similarity`, for the previous question alone: in a conversation the answer is often a sibling of what was
+    # asked before (the ranker weighs it positively)
     previous_similarity: np.ndarray | None
     # Within each concept (note and language): what tells a pair from its siblings. The question and the
     # phrasings less their concept's mean phrasing, compared (best phrasing); BM25 over the concept's own
@@ -186,8 +187,8 @@ class FacetIndex:
         return row
 
     def answer_closeness(self, key: str) -> np.ndarray | None:
-        """Every pair's answer's cosine with the answer of the pair `key` (None when no pair has that key): what a
-        follow-up's candidate would repeat of the answer just given."""
+        """Every pair's answer's cosine with the answer of the pair `key` (None when no pair has that key): how near
+        a follow-up's candidate stays to the answer just given (the previous pair itself is never a candidate)."""
         row = self._index.get(key)
         if row is None:
             return None
